@@ -1,0 +1,45 @@
+# `make run`: set up .venv and run the daily job on the sample workspace.
+# `make test`: set up the same way and run every check and test.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := data/2026-09.csv data/2026-10.parquet
+
+# The test suite runs on PostgreSQL too when a server answers on 127.0.0.1:5432.
+PG_ANSWERS := $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null && echo yes)
+ifeq ($(PG_ANSWERS),yes)
+ENGINE_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export ENGINE_TEST_DATABASE_URL
+endif
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(SAMPLE): | $(STAMP)
+	$(BIN)/engine sample --out data
+
+run: $(STAMP) $(SAMPLE)
+	$(BIN)/engine check
+	$(BIN)/engine import data/2026-09.csv --month 2026-09
+	$(BIN)/engine import data/2026-10.parquet --month 2026-10
+	$(BIN)/engine segments
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy outbound
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,192 @@
+"""Import and segment throughput against baselines measured in the same run.
+
+python -m bench          1,000,000 rows: import against pyarrow's and pandas' read_csv,
+                         segments against hand-written pandas masks
+python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from bench import masks
+from outbound import segments, snapshots
+from outbound.config import load_config
+from outbound.imports import import_extract
+from outbound.sample import extract_frame, write_csv
+from outbound.store.db import open_database
+from outbound.workspace import load_segments
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    """The median wall time of RUNS runs, in seconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def extracts(lines: int) -> tuple[Path, Path]:
+    """Two consecutive months of a LINES-row extract as UTF-8 CSV, generated once and cached."""
+    september, october = OUT / f"{lines}-2026-09.csv", OUT / f"{lines}-2026-10.csv"
+    if not october.is_file():
+        OUT.mkdir(parents=True, exist_ok=True)
+        first = extract_frame(lines, "2026-09", seed=7)
+        write_csv(first, september, encoding="utf-8")
+        write_csv(
+            extract_frame(lines, "2026-10", seed=7, previous=first), october, encoding="utf-8"
+        )
+    return september, october
+
+
+def fresh_workspace(name: str) -> Path:
+    folder = OUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "segments").mkdir(parents=True)
+    shutil.copy(ROOT / "config.toml", folder)
+    for segment in (ROOT / "segments").glob("*.toml"):
+        shutil.copy(segment, folder / "segments")
+    return folder
+
+
+def bench_import(path: Path, rows: int) -> None:
+    arrow = best_of(3, lambda: pacsv.read_csv(path))
+    pandas = best_of(3, lambda: pd.read_csv(path))
+
+    def ours() -> None:
+        folder = fresh_workspace("import")
+        config = load_config(folder, environ={})
+        engine = open_database(config.database_url)
+        import_extract(config, engine, path, "2026-10")
+        engine.dispose()
+
+    engine_time = best_of(3, ours)
+    size = path.stat().st_size / 1e6
+    print(f"\nimport of {rows:,} rows ({size:.0f} MB CSV), median of 3")
+    print(f"  pyarrow.csv.read_csv     {arrow:6.3f} s  {rows / arrow:12,.0f} rows/s")
+    print(f"  pandas.read_csv default  {pandas:6.3f} s  {rows / pandas:12,.0f} rows/s")
+    print(
+        f"  engine import            {engine_time:6.3f} s  {rows / engine_time:12,.0f} rows/s"
+        f"   = {engine_time / arrow:.2f}x pyarrow (limit 5),"
+        f" {engine_time / pandas:.2f}x pandas (limit 3)"
+    )
+
+
+def bench_segments(september: Path, october: Path, rows: int) -> None:
+    folder = fresh_workspace("segments")
+    config = load_config(folder, environ={})
+    engine = open_database(config.database_url)
+    import_extract(config, engine, september, "2026-09")
+    import_extract(config, engine, october, "2026-10")
+    loaded, problems = load_segments(config)
+    assert not problems, problems
+    months = segments.load_months(config, engine, "2026-10", loaded)
+    assert months.previous is not None
+    as_of = snapshots.month_end("2026-10")
+    hand = masks.HAND_WRITTEN
+    for segment in loaded:
+        ours = segment.rule.mask(months.current, months.previous, as_of)
+        theirs = hand[segment.name](months.current, months.previous, as_of)
+        assert ours.to_numpy().tolist() == theirs.to_numpy().tolist(), segment.name
+
+    def compiled() -> None:
+        for segment in loaded:
+            segment.rule.mask(months.current, months.previous, as_of)
+
+    def handwritten() -> None:
+        for segment in loaded:
+            hand[segment.name](months.current, months.previous, as_of)
+
+    ours_time = best_of(5, compiled)
+    hand_time = best_of(5, handwritten)
+    print(f"\n{len(loaded)} segments over {rows:,} rows (with last month), median of 5")
+    print(
+        f"  hand-written pandas masks {hand_time:6.3f} s"
+        f"  {rows * len(loaded) / hand_time:14,.0f} rows/s"
+    )
+    print(
+        f"  compiled rules            {ours_time:6.3f} s"
+        f"  {rows * len(loaded) / ours_time:14,.0f} rows/s"
+        f"   = {ours_time / hand_time:.2f}x hand-written (limit 1.5)"
+    )
+    engine.dispose()
+
+
+def bench_big(lines: int) -> None:
+    september, october = extracts(lines)
+    script = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from bench.__main__ import fresh_workspace\n"
+        "from outbound import segments\n"
+        "from outbound.config import load_config\n"
+        "from outbound.imports import import_extract\n"
+        "from outbound.store.db import open_database\n"
+        "from outbound.workspace import load_segments\n"
+        "folder = fresh_workspace('big')\n"
+        "config = load_config(folder, environ={})\n"
+        "engine = open_database(config.database_url)\n"
+        "t0 = time.perf_counter()\n"
+        "import_extract(config, engine, Path(sys.argv[1]), '2026-09')\n"
+        "import_extract(config, engine, Path(sys.argv[2]), '2026-10')\n"
+        "t1 = time.perf_counter()\n"
+        "loaded, _ = load_segments(config)\n"
+        "months = segments.load_months(config, engine, '2026-10', loaded)\n"
+        "counts = {s.name: len(segments.members(s, months)) for s in loaded}\n"
+        "t2 = time.perf_counter()\n"
+        "print(json.dumps({'import': t1 - t0, 'segments': t2 - t1, 'counts': counts}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(september), str(october)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    print(f"\n{lines:,} rows a month, two months imported then all segments evaluated")
+    print(
+        f"  import of both months   {figures['import']:7.1f} s"
+        f"  {2 * lines / figures['import']:12,.0f} rows/s"
+    )
+    print(
+        f"  segments                {figures['segments']:7.1f} s  (load of both snapshots included)"
+    )
+    print(f"  peak memory             {peak:7.2f} GiB")
+    print("  counts: " + ", ".join(f"{k} {v:,}" for k, v in figures["counts"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--big", action="store_true", help="also run 10,000,000 rows")
+    args = parser.parse_args()
+    print(f"pyarrow {pa.__version__}, pandas {pd.__version__}")
+    september, october = extracts(args.rows)
+    bench_import(october, args.rows)
+    bench_segments(september, october, args.rows)
+    if args.big:
+        bench_big(10_000_000)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The workspace's config.toml: read with tomllib, validated, turned into typed settings."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from outbound.errors import UserError
+
+ColumnType = Literal["str", "int", "float", "bool", "date", "datetime", "category"]
+LINE_ID = "line_id"
+PHONE = "phone"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """One source column of the extract: the name it gets and the type its values must have."""
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    type: ColumnType
+    required: bool = True
+    formats: tuple[str, ...] = ()
+    values: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _values_only_for_categories(self) -> ColumnSpec:
+        if self.values and self.type not in ("category", "str"):
+            raise ValueError('\'values\' recodes text: it needs type "category" or "str"')
+        if self.formats and self.type not in ("date", "datetime"):
+            raise ValueError(
+                '\'formats\' are strptime formats: they need type "date" or "datetime"'
+            )
+        return self
+
+
+class ExtractSettings(_Strict):
+    line_id: str
+    phone: str
+    default_area_code: str | None = Field(default=None, pattern=r"^0\d{2,3}$")
+    max_reject_share: float = Field(default=0.05, ge=0, le=1)
+    columns: dict[str, ColumnSpec] = {}
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> ExtractSettings:
+        seen: dict[str, str] = {self.line_id: LINE_ID, self.phone: PHONE}
+        names = {LINE_ID: self.line_id, PHONE: self.phone}
+        for source, spec in self.columns.items():
+            if source in seen:
+                raise ValueError(f"source column {source!r} is mapped twice")
+            if spec.name in names:
+                raise ValueError(
+                    f"name {spec.name!r} is given to both {names[spec.name]!r} and {source!r}"
+                )
+            seen[source] = spec.name
+            names[spec.name] = source
+        return self
+
+    def column_types(self) -> dict[str, ColumnType]:
+        """Every column a snapshot holds, by workspace name, with its type."""
+        types: dict[str, ColumnType] = {LINE_ID: "str", PHONE: "str"}
+        types.update({spec.name: spec.type for spec in self.columns.values()})
+        return types
+
+
+class DatabaseSettings(_Strict):
+    url: str = "sqlite:///var/engine.db"
+
+
+class Settings(_Strict):
+    timezone: str = "Asia/Shanghai"
+    database: DatabaseSettings = DatabaseSettings()
+    extract: ExtractSettings
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
+
+
+class Config:
+    """Settings plus where they came from: the workspace folder and its derived paths."""
+
+    def __init__(self, workspace: Path, settings: Settings, database_url: str) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.database_url = database_url
+
+    @property
+    def var(self) -> Path:
+        return self.workspace / "var"
+
+    @property
+    def extract(self) -> ExtractSettings:
+        return self.settings.extract
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+
+def load_config(workspace: Path, environ: dict[str, str] | None = None) -> Config:
+    """Read and validate WORKSPACE/config.toml; ENGINE_DATABASE_URL overrides the database URL."""
+    environ = dict(os.environ) if environ is None else environ
+    path = workspace / "config.toml"
+    if not path.is_file():
+        raise UserError(
+            f"{path}: no config.toml here. Run engine in a workspace folder "
+            "or name one with --workspace DIR (or ENGINE_WORKSPACE)."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise UserError(format_validation_error(path, exc)) from None
+    url = environ.get("ENGINE_DATABASE_URL") or settings.database.url
+    return Config(workspace, settings, resolve_sqlite_path(url, workspace))
+
+
+def format_validation_error(path: Path, exc: ValidationError) -> str:
+    """One line per problem: file, dotted key, what is wrong and what is expected."""
+    lines = [f"{path}: {exc.error_count()} problem(s):"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling"
+        elif kind == "missing":
+            message = "required key is missing"
+        elif kind == "literal_error":
+            message = f"got {error['input']!r}, expected {error['ctx']['expected']}"
+        else:
+            message = f"{error['msg']} (got {error['input']!r})"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def resolve_sqlite_path(url: str, workspace: Path) -> str:
+    """A relative SQLite path is relative to the workspace, not to wherever engine was started."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    file = Path(url[len(prefix) :])
+    if file.is_absolute():
+        return url
+    return prefix + str((workspace / file).resolve())

@@ -1,0 +1,230 @@
+"""Read an extract file (CSV in any Chinese encoding, Parquet, XLSX) into raw Arrow columns."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from outbound.errors import UserError
+
+Advance = Callable[[int], object]
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+DELIMITERS = (",", "\t", "|", ";")
+BLOCK = 4 << 20
+
+
+@dataclass(frozen=True)
+class Malformed:
+    row: int
+    text: str
+    fields: int
+    expected: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file's wanted columns as read, and where each row stood in the file (header = row 1)."""
+
+    table: pa.Table
+    row_numbers: np.ndarray
+    malformed: list[Malformed]
+    encoding: str | None
+    sha256: str
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    for name, suffixes in (
+        ("csv", CSV_SUFFIXES),
+        ("parquet", PARQUET_SUFFIXES),
+        ("xlsx", XLSX_SUFFIXES),
+    ):
+        if suffix in suffixes:
+            return name
+    raise UserError(
+        f"{path}: cannot import a {suffix or 'suffix-less'} file; use CSV, Parquet or XLSX"
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(BLOCK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def detect_encoding(sample: bytes, complete: bool) -> str:
+    """UTF-8 (with or without BOM), GBK or GB18030, from the first bytes of a file."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gbk", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise UserError("cannot tell the text encoding; name it with --encoding (e.g. gbk, utf-8)")
+
+
+def read_bytes(path: Path, advance: Advance) -> tuple[pa.Buffer, str]:
+    """The whole file in memory and its sha256, read in blocks so that progress shows."""
+    size = path.stat().st_size
+    data = bytearray(size)
+    view = memoryview(data)
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        done = 0
+        while done < size and (count := file.readinto(view[done : done + BLOCK])):
+            digest.update(view[done : done + count])
+            done += count
+            advance(count)
+    return pa.py_buffer(view[:done]), digest.hexdigest()
+
+
+def csv_header(path: Path, encoding: str | None) -> tuple[list[str], str, str]:
+    """The header's column names, the delimiter and the encoding (detected unless given)."""
+    with path.open("rb") as file:
+        sample = file.read(1 << 20)
+        complete = len(sample) < 1 << 20
+    if not sample.strip():
+        raise UserError(f"{path}: the file is empty")
+    try:
+        encoding = encoding or detect_encoding(sample, complete)
+        text = codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise UserError(f"{path}: cannot read it as {encoding}: {exc}") from None
+    lines = text.lstrip("\ufeff").splitlines()
+    if complete and not any(rest.strip() for rest in lines[1:]):
+        raise UserError(f"{path}: refused, the file has a header but no data rows")
+    line = lines[0]
+    delimiter = max(DELIMITERS, key=line.count)
+    return [name.strip().strip('"') for name in line.split(delimiter)], delimiter, encoding
+
+
+def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advance) -> Source:
+    names, delimiter, encoding = csv_header(path, encoding)
+    malformed: list[Malformed] = []
+
+    def on_malformed(row: pacsv.InvalidRow) -> str:
+        if row.text.strip():
+            malformed.append(
+                Malformed(row.number or 0, row.text, row.actual_columns, row.expected_columns)
+            )
+        return "skip"
+
+    data, sha256 = read_bytes(path, advance)
+
+    def read(threads: bool) -> pa.Table:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(data),
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    skip_rows=1,
+                    encoding=_codec(encoding),
+                    block_size=BLOCK,
+                    use_threads=threads,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, invalid_row_handler=on_malformed
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=wanted,
+                    column_types=dict.fromkeys(wanted, pa.string()),
+                    strings_can_be_null=True,
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise UserError(
+                f"{path}: cannot read it as {encoding} CSV: {exc}. "
+                "If the encoding is wrong, name it with --encoding."
+            ) from None
+
+    table = read(threads=True)
+    if malformed:
+        # Parallel parsing does not know line numbers: read again, in order, to name the rows.
+        malformed.clear()
+        table = read(threads=False)
+    return Source(table, _row_numbers(table.num_rows, malformed), malformed, encoding, sha256)
+
+
+def _row_numbers(loaded: int, malformed: list[Malformed]) -> np.ndarray:
+    if not malformed:
+        return np.arange(2, loaded + 2)
+    skipped = np.array([m.row for m in malformed])
+    return np.setdiff1d(np.arange(2, loaded + len(malformed) + 2), skipped)[:loaded]
+
+
+def parquet_header(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise UserError(f"{path}: not a readable Parquet file: {exc}") from None
+
+
+def read_parquet(path: Path, wanted: list[str], advance: Advance) -> Source:
+    sha256 = sha256_of(path)
+    table = pq.read_table(path, columns=wanted)
+    advance(path.stat().st_size)
+    return Source(table, np.arange(2, table.num_rows + 2), [], None, sha256)
+
+
+def read_xlsx(path: Path, advance: Advance) -> tuple[list[str], Source]:
+    """The first sheet; every cell as text, whole numbers without a trailing .0."""
+    from python_calamine import CalamineWorkbook
+
+    sha256 = sha256_of(path)
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise UserError(f"{path}: not a readable XLSX workbook: {exc}") from None
+    if not rows:
+        raise UserError(f"{path}: the first sheet is empty")
+    header = [str(cell).strip() for cell in rows[0]]
+    columns = list(zip(*rows[1:], strict=False)) if len(rows) > 1 else [() for _ in header]
+    table = pa.table(
+        {
+            name: pa.array([_cell_text(c) for c in col], pa.string())
+            for name, col in zip(header, columns, strict=False)
+        }
+    )
+    advance(path.stat().st_size)
+    return header, Source(table, np.arange(2, table.num_rows + 2), [], None, sha256)
+
+
+def _cell_text(cell: object) -> str | None:
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime):
+        return (
+            cell.strftime("%Y-%m-%d %H:%M:%S")
+            if cell.time() != dt.time()
+            else cell.date().isoformat()
+        )
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def _codec(encoding: str) -> str:
+    """The codec to read with: GB18030 is a superset of GBK, and pyarrow reads UTF-8 natively."""
+    normal = codecs.lookup(encoding).name
+    if normal in ("utf-8", "utf-8-sig"):
+        return "utf8"
+    return "gb18030" if normal == "gbk" else normal

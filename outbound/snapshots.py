@@ -1,0 +1,118 @@
+"""Monthly extract snapshots: Parquet files under var/, catalogued in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from outbound.config import Config
+from outbound.errors import UserError
+from outbound.store.models import ExtractImport
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> str:
+    if not MONTH.match(text):
+        raise UserError(f"month {text!r} is not of the form YYYY-MM, e.g. 2026-10")
+    return text
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def month_end(month: str) -> dt.date:
+    year, number = int(month[:4]), int(month[5:])
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def current_import(engine: sa.Engine, month: str) -> ExtractImport | None:
+    with Session(engine) as session:
+        return session.scalars(
+            sa.select(ExtractImport).where(
+                ExtractImport.month == month, ExtractImport.replaced_at.is_(None)
+            )
+        ).one_or_none()
+
+
+def history(engine: sa.Engine, month: str | None = None) -> Sequence[ExtractImport]:
+    """Every import, newest first, replaced ones included."""
+    query = sa.select(ExtractImport).order_by(
+        ExtractImport.imported_at.desc(), ExtractImport.id.desc()
+    )
+    if month:
+        query = query.where(ExtractImport.month == month)
+    with Session(engine) as session:
+        return session.scalars(query).all()
+
+
+def loaded_months(engine: sa.Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                sa.select(ExtractImport.month)
+                .where(ExtractImport.replaced_at.is_(None))
+                .order_by(ExtractImport.month)
+            )
+        )
+
+
+def latest_month(engine: sa.Engine) -> str:
+    months = loaded_months(engine)
+    if not months:
+        raise UserError(
+            "no extract is loaded yet; import one with: engine import FILE --month YYYY-MM"
+        )
+    return months[-1]
+
+
+def record(engine: sa.Engine, new: ExtractImport) -> ExtractImport:
+    """Make NEW the month's current import, stamping the one it replaces."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.execute(
+            sa.update(ExtractImport)
+            .where(ExtractImport.month == new.month, ExtractImport.replaced_at.is_(None))
+            .values(replaced_at=new.imported_at)
+        )
+        session.add(new)
+        try:
+            session.commit()
+        except IntegrityError:
+            raise UserError(
+                f"another import of {new.month} finished at the same time; run the import again"
+            ) from None
+    return new
+
+
+def load_month(
+    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None = None
+) -> pd.DataFrame | None:
+    """The month's current snapshot as a pyarrow-backed frame, or None when it is not loaded."""
+    entry = current_import(engine, month)
+    if entry is None:
+        return None
+    path = config.workspace / entry.snapshot_path
+    if not path.is_file():
+        raise UserError(
+            f"{path}: the snapshot of {month} is missing from var/; import the extract again "
+            "with --replace"
+        )
+    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def snapshot_paths(config: Config, month: str, sha256: str) -> tuple[Path, Path]:
+    folder = config.var / "snapshots" / month
+    stem = sha256[:16]
+    return folder / f"{stem}.parquet", folder / f"{stem}.rejects.csv"

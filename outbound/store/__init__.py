@@ -1,0 +1,1 @@
+"""The database: tables, migrations and a few functions per aggregate."""

@@ -1,0 +1,268 @@
+"""The import use case against a real database (SQLite, and PostgreSQL when configured)."""
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+
+from outbound import snapshots
+from outbound.config import load_config
+from outbound.errors import UserError
+from outbound.imports import import_extract
+from outbound.store.db import open_database
+from tests.extracts import HEADER, OCTOBER, write_csv
+
+
+@pytest.fixture
+def opened(workspace: Path):
+    config = load_config(workspace)
+    engine = open_database(config.database_url)
+    yield config, engine
+    engine.dispose()
+
+
+def rejects_of(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+
+
+def test_a_gbk_extract_is_detected_loaded_and_typed(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    summary = import_extract(
+        config, engine, write_csv(tmp_path / "2026-10.csv", OCTOBER), "2026-10"
+    )
+    assert (summary.status, summary.encoding) == ("imported", "gbk")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (6, 6, 0)
+    frame = snapshots.load_month(config, engine, "2026-10")
+    assert frame is not None
+    first = frame.iloc[0]
+    assert first["customer_name"] == "张伟" and first["status"] == "active"
+    assert first["phone"] == "+869348211001"
+    assert frame["monthly_spend"].tolist()[:2] == [0.0, 128.5]
+    assert frame["caller_id"].tolist()[:2] == [False, True]
+    assert str(frame["install_date"].iloc[2]) == "2023-07-01"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_utf8_with_or_without_bom_and_gb18030_are_read(
+    opened, tmp_path: Path, encoding: str
+) -> None:
+    config, engine = opened
+    summary = import_extract(
+        config, engine, write_csv(tmp_path / "x.csv", OCTOBER, encoding=encoding), "2026-10"
+    )
+    assert summary.rows_loaded == 6
+    frame = snapshots.load_month(config, engine, "2026-10")
+    assert frame is not None and frame["region"].iloc[1] == "镇原县"
+
+
+def test_a_pipe_delimited_extract_is_read(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    path = write_csv(tmp_path / "x.txt", OCTOBER, delimiter="|")
+    assert import_extract(config, engine, path, "2026-10").rows_loaded == 6
+
+
+def test_the_encoding_can_be_named_when_detection_would_guess_wrong(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    path = write_csv(tmp_path / "x.csv", OCTOBER, encoding="gbk")
+    with pytest.raises(UserError, match="cannot read it as utf-8"):
+        import_extract(config, engine, path, "2026-10", encoding="utf-8")
+
+
+def test_xlsx_and_parquet_extracts_load_like_csv(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    frame = pd.DataFrame(OCTOBER, columns=HEADER)
+    xlsx = tmp_path / "2026-09.xlsx"
+    numeric = frame.assign(通话次数=frame["通话次数"].astype(int), 用户号码=frame["用户号码"])
+    numeric.to_excel(xlsx, index=False)
+    assert import_extract(config, engine, xlsx, "2026-09").rows_loaded == 6
+    parquet = tmp_path / "2026-10.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), parquet)
+    assert import_extract(config, engine, parquet, "2026-10").rows_loaded == 6
+    september = snapshots.load_month(config, engine, "2026-09")
+    assert september is not None and september["calls_30d"].tolist() == [0, 42, 0, 0, 7, 88]
+
+
+def test_every_bad_row_goes_to_the_reject_file_with_row_column_value_and_reason(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    rows = [
+        *OCTOBER,
+        ["", "13993400007", "孙丽", "环县", "在用", "2020-01-01", "10", "1", "是"],
+        ["QY0000000002", "13993400008", "周杰", "环县", "在用", "2020-01-01", "10", "1", "是"],
+        ["QY0000000009", "123", "吴敏", "环县", "在用", "2020-01-01", "10", "1", "是"],
+        ["QY0000000010", "13993400010", "郑强", "环县", "在用", "2026-13-45", "12.3元", "十", "是"],
+    ]
+    summary = import_extract(config, engine, write_csv(tmp_path / "x.csv", rows), "2026-10")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (10, 6, 4)
+    assert summary.rejects is not None
+    rejects = rejects_of(summary.rejects)
+    assert rejects.fillna("").to_dict("records") == [
+        {"row": "8", "column": "用户编号", "value": "", "reason": "no line id"},
+        {
+            "row": "9",
+            "column": "用户编号",
+            "value": "QY0000000002",
+            "reason": "duplicate line id (first at row 3)",
+        },
+        {
+            "row": "10",
+            "column": "用户号码",
+            "value": "123",
+            "reason": "not a Chinese mobile or fixed-line number",
+        },
+        {
+            "row": "11",
+            "column": "入网日期",
+            "value": "2026-13-45",
+            "reason": "not a date such as 2026-10-31",
+        },
+        {
+            "row": "11",
+            "column": "月话费",
+            "value": "12.3元",
+            "reason": "not a number such as 35.5 (no unit or currency sign)",
+        },
+        {
+            "row": "11",
+            "column": "通话次数",
+            "value": "十",
+            "reason": "not a whole number such as 12",
+        },
+    ]
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_rejected_and_later_rows_keep_their_numbers(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    path = tmp_path / "x.csv"
+    lines = [
+        ",".join(HEADER),
+        ",".join(OCTOBER[0]),
+        "QY0000000099,13993400099,残缺",
+        *(",".join(row) for row in OCTOBER[1:3]),
+        ",".join([*OCTOBER[3], "多余"]),
+        ",".join(["QY0000000007", "123", *OCTOBER[4][2:]]),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_extract(config, engine, path, "2026-10")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (6, 3, 3)
+    assert summary.rejects is not None
+    rejects = rejects_of(summary.rejects)
+    assert rejects[["row", "column"]].values.tolist() == [
+        ["3", "(whole row)"],
+        ["6", "(whole row)"],
+        ["7", "用户号码"],
+    ]
+    assert rejects["reason"].tolist()[:2] == [
+        "has 3 fields where the header has 9",
+        "has 10 fields where the header has 9",
+    ]
+
+
+def test_importing_the_same_file_twice_changes_nothing(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    path = write_csv(tmp_path / "x.csv", OCTOBER)
+    import_extract(config, engine, path, "2026-10")
+    again = import_extract(config, engine, path, "2026-10")
+    assert again.status == "unchanged" and again.rows_loaded == 6
+    assert len(snapshots.history(engine)) == 1
+
+
+def test_a_different_file_for_a_loaded_month_needs_replace_and_keeps_the_old_record(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    first = import_extract(config, engine, write_csv(tmp_path / "a.csv", OCTOBER), "2026-10")
+    second_file = write_csv(tmp_path / "b.csv", OCTOBER[:4])
+    with pytest.raises(UserError, match=r"2026-10 is already loaded from .*a\.csv.*--replace"):
+        import_extract(config, engine, second_file, "2026-10")
+    replaced = import_extract(config, engine, second_file, "2026-10", replace=True)
+    assert replaced.status == "replaced"
+    entries = snapshots.history(engine, "2026-10")
+    assert [e.rows_loaded for e in entries] == [4, 6]
+    assert entries[0].replaced_at is None and entries[1].replaced_at is not None
+    assert first.snapshot.is_file()
+    frame = snapshots.load_month(config, engine, "2026-10")
+    assert frame is not None and len(frame) == 4
+
+
+def test_a_file_with_too_many_bad_rows_is_refused_whole(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    rows = [[*row[:1], "123", *row[2:]] for row in OCTOBER[:4]] + OCTOBER[4:]
+    with pytest.raises(UserError) as error:
+        import_extract(config, engine, write_csv(tmp_path / "x.csv", rows), "2026-10")
+    message = str(error.value)
+    assert "refused, 4 of 6 rows (66.7%) are bad" in message
+    assert "max_reject_share = 50.0%" in message
+    assert "用户号码: not a Chinese mobile or fixed-line number (4 rows)" in message
+    assert snapshots.history(engine) == []
+    reject_file = Path(message.rsplit(" ", 1)[-1])
+    assert len(rejects_of(reject_file)) == 4
+
+
+def test_a_missing_mapped_column_refuses_the_file_and_lists_the_columns_found(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    header = [("月费" if name == "月话费" else name) for name in HEADER]
+    with pytest.raises(UserError) as error:
+        import_extract(
+            config, engine, write_csv(tmp_path / "x.csv", OCTOBER, header=header), "2026-10"
+        )
+    message = str(error.value)
+    assert "mapped column(s) missing: 月话费 (did you mean 月费?)" in message
+    assert "Columns found: 用户编号, 用户号码" in message
+    assert snapshots.history(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "the file is empty"), (",".join(HEADER).encode("gbk"), "no data rows")],
+    ids=["empty", "header only"],
+)
+def test_an_empty_file_is_refused(opened, tmp_path: Path, content: bytes, message: str) -> None:
+    config, engine = opened
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        import_extract(config, engine, path, "2026-10")
+
+
+def test_a_bad_month_or_missing_file_is_named(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    with pytest.raises(UserError, match="month '2026-13' is not of the form YYYY-MM"):
+        import_extract(config, engine, tmp_path / "x.csv", "2026-13")
+    with pytest.raises(UserError, match=r"x\.csv: no such file"):
+        import_extract(config, engine, tmp_path / "x.csv", "2026-10")
+
+
+def test_the_catalogue_records_source_size_hash_counts_and_time(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    path = write_csv(tmp_path / "x.csv", OCTOBER)
+    import_extract(config, engine, path, "2026-10")
+    (entry,) = snapshots.history(engine)
+    import hashlib
+
+    assert entry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert entry.source_size == path.stat().st_size
+    assert entry.source_path == str(path.resolve())
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_rejected) == (6, 6, 0)
+    assert entry.imported_at is not None and entry.seconds > 0
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM extract_imports")).scalar() == 1
+
+
+def test_detection_tolerates_a_multibyte_character_cut_at_the_sample_end() -> None:
+    from outbound.extract.source import detect_encoding
+
+    text = "用户编号" * 100
+    data = text.encode("utf-8")[:-1]
+    assert detect_encoding(data, complete=False) == "utf-8"
+    assert detect_encoding(codecs.BOM_UTF8 + data, complete=False) == "utf-8-sig"
+    assert detect_encoding(text.encode("gbk"), complete=True) == "gbk"

@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+
+from outbound.config import load_config
+from outbound.errors import UserError
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "workspace"
+
+
+def write_config(folder: Path, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+MINIMAL = """
+[extract]
+line_id = "用户编号"
+phone = "用户号码"
+"""
+
+
+def test_the_fixture_workspace_maps_chinese_headers_to_typed_columns() -> None:
+    config = load_config(FIXTURE, environ={})
+    schema = config.extract.column_types()
+    assert schema["line_id"] == "str"
+    assert schema["monthly_spend"] == "float"
+    assert schema["install_date"] == "date"
+    assert config.settings.timezone == "Asia/Shanghai"
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_workspace(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, MINIMAL), environ={})
+    assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'var' / 'engine.db'}"
+
+
+def test_engine_database_url_overrides_the_config(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    config = load_config(write_config(tmp_path, MINIMAL), environ={"ENGINE_DATABASE_URL": url})
+    assert config.database_url == url
+
+
+def test_an_unknown_key_is_named_with_its_file(tmp_path: Path) -> None:
+    write_config(tmp_path, MINIMAL + 'colour = "red"\n')
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    assert "config.toml" in str(error.value)
+    assert "extract.colour: unknown key" in str(error.value)
+
+
+def test_a_wrong_column_type_names_the_column_and_the_types_allowed(tmp_path: Path) -> None:
+    write_config(
+        tmp_path, MINIMAL + '[extract.columns]\n"月话费" = { name = "spend", type = "money" }\n'
+    )
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    message = str(error.value)
+    assert "extract.columns.月话费.type" in message
+    assert "'money'" in message and "'float'" in message
+
+
+def test_a_missing_required_value_is_reported(tmp_path: Path) -> None:
+    write_config(tmp_path, '[extract]\nline_id = "用户编号"\n')
+    with pytest.raises(UserError, match=r"extract\.phone: required key is missing"):
+        load_config(tmp_path, environ={})
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    write_config(tmp_path, 'timezone = "Mars/Olympus"\n[extract]\nline_id = 5\n')
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    message = str(error.value)
+    assert "3 problem(s)" in message
+    assert "timezone" in message and "extract.line_id" in message and "extract.phone" in message
+
+
+def test_two_source_columns_may_not_share_a_name(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        MINIMAL
+        + '[extract.columns]\n"月话费" = { name = "spend", type = "float" }\n'
+        + '"话费" = { name = "spend", type = "float" }\n',
+    )
+    with pytest.raises(UserError, match="name 'spend' is given to both '月话费' and '话费'"):
+        load_config(tmp_path, environ={})
+
+
+def test_invalid_toml_says_where(tmp_path: Path) -> None:
+    write_config(tmp_path, "[extract\n")
+    with pytest.raises(UserError, match=r"config\.toml: not valid TOML.*line 1"):
+        load_config(tmp_path, environ={})
+
+
+def test_a_folder_without_config_says_how_to_name_a_workspace(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="--workspace"):
+        load_config(tmp_path, environ={})

@@ -1,0 +1,158 @@
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+
+from outbound.config import ColumnSpec, ExtractSettings
+from outbound.extract.convert import convert, convert_column, format_regex
+
+MAPPING = ExtractSettings(
+    line_id="用户编号",
+    phone="用户号码",
+    default_area_code="0934",
+    columns={
+        "状态": ColumnSpec(
+            name="status", type="category", values={"在用": "active", "停机": "suspended"}
+        ),
+        "月话费": ColumnSpec(name="monthly_spend", type="float"),
+    },
+)
+
+
+def column(cells: list[str | None], **spec: object) -> tuple[list[object], list[int]]:
+    typed, bad = convert_column(
+        pa.chunked_array([pa.array(cells, pa.string())]), ColumnSpec(name="x", **spec)
+    )
+    return typed.to_pylist(), ([] if bad is None else bad.tolist())
+
+
+def test_whole_numbers_are_read_and_words_or_fractions_are_bad() -> None:
+    values, bad = column(["12", " 7 ", "3.0", "-4", "十", "12.5", "1e3", None, ""], type="int")
+    assert values == [12, 7, 3, -4, None, None, None, None, None]
+    assert bad == [4, 5, 6]
+
+
+def test_amounts_with_a_unit_are_bad_and_empty_amounts_are_null() -> None:
+    values, bad = column(["35.50", "0", ".5", "12.3元", "abc", "¥20", ""], type="float")
+    assert values == [35.5, 0.0, 0.5, None, None, None, None]
+    assert bad == [3, 4, 5]
+
+
+def test_dates_in_the_usual_forms_are_read_and_impossible_days_are_bad() -> None:
+    values, bad = column(
+        [
+            "2019-03-15",
+            "20190315",
+            "2019/03/15",
+            "2026-02-30",
+            "2026-13-45",
+            "2024-02-29",
+            "2019-3-5",
+        ],
+        type="date",
+    )
+    assert values[:3] == [dt.date(2019, 3, 15)] * 3
+    assert values[5:] == [dt.date(2024, 2, 29), dt.date(2019, 3, 5)]
+    assert bad == [3, 4]
+
+
+def test_a_configured_date_format_replaces_the_usual_ones() -> None:
+    values, bad = column(["15.03.2019", "2019-03-15"], type="date", formats=("%d.%m.%Y",))
+    assert values == [dt.date(2019, 3, 15), None]
+    assert bad == [1]
+
+
+def test_datetimes_with_and_without_seconds_are_read() -> None:
+    values, bad = column(
+        ["2026-10-09 14:05:00", "2026/10/09 14:05", "2026-10-09", "昨天"], type="datetime"
+    )
+    assert values[:3] == [
+        dt.datetime(2026, 10, 9, 14, 5),
+        dt.datetime(2026, 10, 9, 14, 5),
+        dt.datetime(2026, 10, 9),
+    ]
+    assert bad == [3]
+
+
+def test_yes_and_no_are_read_in_chinese_and_english() -> None:
+    values, bad = column(["是", "否", "Y", "n", "TRUE", "0", "也许"], type="bool")
+    assert values == [True, False, True, False, True, False, None]
+    assert bad == [6]
+
+
+def test_category_values_are_recoded_and_unknown_ones_kept() -> None:
+    values, bad = column(
+        ["在用", "停机", "预销户", None],
+        type="category",
+        values={"在用": "active", "停机": "suspended"},
+    )
+    assert values == ["active", "suspended", "预销户", None]
+    assert bad == []
+
+
+def test_a_parquet_column_already_of_the_right_type_is_taken_as_it_is() -> None:
+    typed, bad = convert_column(
+        pa.chunked_array([pa.array([1, 2], pa.int32())]), ColumnSpec(name="x", type="float")
+    )
+    assert typed.type == pa.float64() and typed.to_pylist() == [1.0, 2.0] and bad is None
+
+
+def test_the_format_regex_captures_the_day() -> None:
+    assert format_regex("%Y-%m-%d %H:%M") == r"^\d{4}\-\d{1,2}\-(?P<d>\d{1,2})\ \d{1,2}:\d{1,2}$"
+
+
+def raw(rows: list[list[str | None]]) -> pa.Table:
+    names = ["用户编号", "用户号码", "状态", "月话费"]
+    return pa.table(
+        {name: pa.array([row[i] for row in rows], pa.string()) for i, name in enumerate(names)}
+    )
+
+
+def test_a_row_without_line_id_or_with_a_repeated_one_is_a_problem_naming_the_first_row() -> None:
+    table = raw(
+        [
+            ["QY1", "13993412345", "在用", "10"],
+            [None, "13993412346", "在用", "10"],
+            ["QY1", "13993412347", "在用", "10"],
+            ["QY2", "13993412348", "在用", "10"],
+            ["QY1", "13993412349", "在用", "10"],
+        ]
+    )
+    converted = convert(table, MAPPING, np.arange(2, 7))
+    reasons = {
+        (p.reason if isinstance(p.reason, str) else tuple(p.reason)): p.rows.tolist()
+        for p in converted.problems
+    }
+    assert reasons["no line id"] == [1]
+    assert reasons[
+        ("duplicate line id (first at row 2)", "duplicate line id (first at row 2)")
+    ] == [2, 4]
+    assert converted.bad_rows().tolist() == [False, True, True, False, True]
+
+
+def test_phones_are_normalised_and_bad_or_missing_ones_are_problems() -> None:
+    table = raw(
+        [
+            ["QY1", "0934-8211001", "在用", "1"],
+            ["QY2", "8211002", "在用", "1"],
+            ["QY3", "123", "在用", "1"],
+            ["QY4", None, "在用", "1"],
+        ]
+    )
+    converted = convert(table, MAPPING, np.arange(2, 6))
+    assert converted.table.column("phone").to_pylist()[:2] == ["+869348211001", "+869348211002"]
+    problems = {p.reason: p.rows.tolist() for p in converted.problems}
+    assert problems == {"no phone number": [3], "not a Chinese mobile or fixed-line number": [2]}
+
+
+def test_an_optional_column_absent_from_the_file_is_all_null() -> None:
+    mapping = ExtractSettings(
+        line_id="用户编号",
+        phone="用户号码",
+        columns={
+            "最近投诉时间": ColumnSpec(name="last_complaint_at", type="datetime", required=False)
+        },
+    )
+    converted = convert(raw([["QY1", "13993412345", "在用", "1"]]), mapping, np.arange(2, 3))
+    assert converted.table.column("last_complaint_at").to_pylist() == [None]
+    assert converted.table.schema.field("last_complaint_at").type == pa.timestamp("s")
