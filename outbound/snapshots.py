@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.feather as feather
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -108,11 +108,13 @@ def load_month(
             f"{path}: the snapshot of {month} is missing from var/; import the extract again "
             "with --replace"
         )
-    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    table = feather.read_table(
+        path, columns=list(columns) if columns is not None else None, memory_map=True
+    )
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def snapshot_paths(config: Config, month: str, sha256: str) -> tuple[Path, Path]:
     folder = config.var / "snapshots" / month
     stem = sha256[:16]
-    return folder / f"{stem}.parquet", folder / f"{stem}.rejects.csv"
+    return folder / f"{stem}.arrow", folder / f"{stem}.rejects.csv"

@@ -38,6 +38,15 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     "date": pa.date32(),
     "datetime": pa.timestamp("s"),
 }
+# Text that Arrow's cast is sure to read: plain numbers, and ISO dates whose day exists in every
+# year (29 February takes the slower path).
+_DAY = r"\d{4}-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+CLEAN: dict[ColumnType, str] = {
+    "int": r"^-?\d{1,18}$",
+    "float": r"^-?\d{1,15}(\.\d{1,15})?$",
+    "date": f"^{_DAY}$",
+    "datetime": f"^{_DAY} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$",
+}
 EXPECTED = {
     "int": "a whole number such as 12",
     "float": "a number such as 35.5 (no unit or currency sign)",
@@ -105,9 +114,27 @@ def convert_column(values: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pa.Array,
         return (_recode(text, spec.values) if spec.values else text), None
     if values.type == target or (spec.type == "float" and pa.types.is_integer(values.type)):
         return pc.cast(values, target).combine_chunks(), None
-    fast = None if spec.formats else _cast_clean(values, target)
-    if fast is not None:
-        return fast, None
+    if spec.formats or spec.type not in CLEAN or not pa.types.is_string(values.type):
+        return _parse(values, spec)
+    return _cast_or_parse(values.combine_chunks(), spec)
+
+
+def _cast_or_parse(values: pa.Array, spec: ColumnSpec) -> tuple[pa.Array, np.ndarray | None]:
+    """Arrow's own cast reads the clean values at memory speed; only the others (spaces, other
+    date forms, bad values) go through the slower reading that names each one."""
+    clean = pc.match_substring_regex(values, CLEAN[spec.type])
+    typed = pc.cast(pc.if_else(clean, values, None), ARROW_TYPES[spec.type])
+    rest = pc.and_(pc.invert(clean), pc.not_equal(values, "")).fill_null(False)
+    if not pc.any(rest).as_py():
+        return typed, None
+    parsed, bad = _parse(values.filter(rest), spec)
+    merged = pc.replace_with_mask(typed, rest, parsed)
+    return merged, None if bad is None else _positions(rest)[bad]
+
+
+def _parse(
+    values: pa.ChunkedArray | pa.Array, spec: ColumnSpec
+) -> tuple[pa.Array, np.ndarray | None]:
     text = _text(values)
     if spec.type == "bool":
         lowered = pc.utf8_lower(text)
@@ -124,29 +151,17 @@ def convert_column(values: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pa.Array,
         parsed = _numbers(text, FLOAT_PATTERN, pa.float64())
     else:
         default = DATE_FORMATS if spec.type == "date" else DATETIME_FORMATS
-        parsed = pc.cast(_timestamps(text, spec.formats or default), target)
+        parsed = pc.cast(_timestamps(text, spec.formats or default), ARROW_TYPES[spec.type])
     return parsed, _newly_null(text, parsed)
 
 
-def _cast_clean(values: pa.ChunkedArray, target: pa.DataType) -> pa.Array | None:
-    """Arrow's own cast, which reads clean ISO text at memory speed; None when any value is not
-    clean (spaces, other date forms, a bad value), for the slower reading that names each one."""
-    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-        return None
-    try:
-        typed = pc.cast(values, target).combine_chunks()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if target == pa.float64() and pc.all(pc.is_finite(typed)).as_py() is False:
-        return None
-    return typed
-
-
-def _text(values: pa.ChunkedArray) -> pa.Array:
+def _text(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     """Trimmed text, with empty strings as null."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         values = pc.cast(values, pa.string())
-    trimmed = pc.utf8_trim_whitespace(values.combine_chunks())
+    trimmed = pc.utf8_trim_whitespace(values)
     if pc.any(pc.equal(trimmed, "")).as_py():
         trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
     return pc.cast(trimmed, pa.string())
@@ -220,30 +235,38 @@ def _line_ids(
     line_ids = _text(values)
     problems = []
     missing = pc.is_null(line_ids)
-    if pc.any(missing).as_py():
+    present = np.arange(len(line_ids))
+    if line_ids.null_count:
         problems.append(Problem(source, _positions(missing), "no line id"))
-    if _all_distinct(line_ids):
-        return line_ids, problems
-    ids = pd.Series(line_ids, dtype=pd.ArrowDtype(pa.string()))
-    repeated = (ids.duplicated(keep="first") & ids.notna()).to_numpy(dtype=bool)
-    if repeated.any():
-        firsts = ids.drop_duplicates(keep="first")
-        first_position = pd.Series(firsts.index, index=firsts.to_numpy())
-        positions = np.flatnonzero(repeated)
-        first_rows = row_numbers[first_position.reindex(ids.iloc[positions].to_numpy()).to_numpy()]
-        reasons = "duplicate line id (first at row " + first_rows.astype(str).astype(object) + ")"
-        problems.append(Problem(source, positions, reasons))
+        present = _positions(pc.invert(missing))
+    repeats, firsts = _repeats(line_ids.filter(pc.is_valid(line_ids)))
+    if len(repeats):
+        first_rows = row_numbers[present[firsts]].astype(str).astype(object)
+        reasons = "duplicate line id (first at row " + first_rows + ")"
+        problems.append(Problem(source, present[repeats], reasons))
     return line_ids, problems
 
 
-def _all_distinct(values: pa.Array) -> bool:
-    """Whether no value repeats; billing systems write lines in id order, which makes this cheap."""
-    if values.null_count == 0 and len(values) > 1:
-        ascending = pc.greater(values.slice(1), values.slice(0, len(values) - 1))
-        if pc.all(ascending).as_py():
-            return True
-    distinct = len(pc.unique(values)) - (values.null_count > 0)
-    return distinct == len(values) - values.null_count
+def _repeats(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of IDS (no nulls) that repeat an earlier id, and of each one's first
+    occurrence. Billing systems write lines in id order, which makes this a neighbour compare."""
+    if len(ids) < 2:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    later, earlier = ids.slice(1), ids.slice(0, len(ids) - 1)
+    if pc.all(pc.greater_equal(later, earlier)).as_py():
+        same = np.concatenate(([False], pc.equal(later, earlier).to_numpy(zero_copy_only=False)))
+        run_start = np.maximum.accumulate(np.where(same, 0, np.arange(len(ids))))
+        repeats = np.flatnonzero(same)
+        return repeats, run_start[repeats]
+    counts = pc.value_counts(ids)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    involved = _positions(pc.is_in(ids, value_set=repeated))
+    subset = pd.Series(ids.take(pa.array(involved)).to_numpy(zero_copy_only=False), index=involved)
+    later_ones = subset.duplicated(keep="first")
+    firsts = subset[~later_ones]
+    first_position = pd.Series(firsts.index, index=firsts.to_numpy())
+    repeats = subset.index[later_ones.to_numpy()].to_numpy()
+    return repeats, first_position.reindex(subset[later_ones].to_numpy()).to_numpy()
 
 
 def _positions(mask: pa.Array) -> np.ndarray:

@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,19 +79,26 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
     raise UserError("cannot tell the text encoding; name it with --encoding (e.g. gbk, utf-8)")
 
 
-def read_bytes(path: Path, advance: Advance) -> tuple[pa.Buffer, str]:
-    """The whole file in memory and its sha256, read in blocks so that progress shows."""
-    size = path.stat().st_size
-    data = bytearray(size)
-    view = memoryview(data)
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        done = 0
-        while done < size and (count := file.readinto(view[done : done + BLOCK])):
-            digest.update(view[done : done + count])
-            done += count
-            advance(count)
-    return pa.py_buffer(view[:done]), digest.hexdigest()
+def mapped(path: Path) -> pa.Buffer:
+    """The file's bytes, memory-mapped: the page cache is read in place, not copied."""
+    with pa.memory_map(str(path)) as file:
+        return file.read_buffer()
+
+
+def sha256_in_background(
+    pool: ThreadPoolExecutor, data: pa.Buffer, advance: Advance
+) -> Future[str]:
+    """DATA's sha256, computed on another core while the caller parses; progress follows it."""
+
+    def digest() -> str:
+        hashed = hashlib.sha256()
+        view = memoryview(data)
+        for start in range(0, len(view), BLOCK):
+            hashed.update(view[start : start + BLOCK])
+            advance(min(BLOCK, len(view) - start))
+        return hashed.hexdigest()
+
+    return pool.submit(digest)
 
 
 def csv_header(path: Path, encoding: str | None) -> tuple[list[str], str, str]:
@@ -126,7 +134,7 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
             )
         return "skip"
 
-    data, sha256 = read_bytes(path, advance)
+    data = mapped(path)
 
     def read(threads: bool) -> pa.Table:
         try:
@@ -154,12 +162,16 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
                 "If the encoding is wrong, name it with --encoding."
             ) from None
 
-    table = read(threads=True)
-    if malformed:
-        # Parallel parsing does not know line numbers: read again, in order, to name the rows.
-        malformed.clear()
-        table = read(threads=False)
-    return Source(table, _row_numbers(table.num_rows, malformed), malformed, encoding, sha256)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha256 = sha256_in_background(pool, data, advance)
+        table = read(threads=True)
+        if malformed:
+            # Parallel parsing does not know line numbers: read again, in order, to name the rows.
+            malformed.clear()
+            table = read(threads=False)
+        return Source(
+            table, _row_numbers(table.num_rows, malformed), malformed, encoding, sha256.result()
+        )
 
 
 def _row_numbers(loaded: int, malformed: list[Malformed]) -> np.ndarray:

@@ -130,6 +130,33 @@ def test_a_row_without_line_id_or_with_a_repeated_one_is_a_problem_naming_the_fi
     assert converted.bad_rows().tolist() == [False, True, True, False, True]
 
 
+def test_repeats_in_an_id_ordered_file_name_the_first_row_of_each_run() -> None:
+    ids = ["QY1", "QY2", "QY2", None, "QY2", "QY3", "QY4", "QY4"]
+    table = raw([[line_id, "13993412345", "在用", "10"] for line_id in ids])
+    converted = convert(table, MAPPING, np.arange(2, 10))
+    duplicates = [p for p in converted.problems if p.column == "用户编号" and p.rows.size > 1]
+    assert duplicates[0].rows.tolist() == [2, 4, 7]
+    assert list(duplicates[0].reason) == [
+        "duplicate line id (first at row 3)",
+        "duplicate line id (first at row 3)",
+        "duplicate line id (first at row 8)",
+    ]
+
+
+def test_a_few_odd_values_among_many_clean_ones_keep_their_positions() -> None:
+    cells = [f"2026-10-{day % 28 + 1:02d}" for day in range(1000)]
+    odd = {17: "2026/10/05", 400: "2026-02-30", 401: " 2026-10-09 ", 777: "2024-02-29", 999: "十月"}
+    for position, text in odd.items():
+        cells[position] = text
+    values, bad = column(cells, type="date")
+    assert bad == [400, 999]
+    assert values[17] == dt.date(2026, 10, 5)
+    assert values[401] == dt.date(2026, 10, 9)
+    assert values[777] == dt.date(2024, 2, 29)
+    assert values[16] == dt.date(2026, 10, 17)
+    assert values[400] is None and values[999] is None
+
+
 def test_phones_are_normalised_and_bad_or_missing_ones_are_problems() -> None:
     table = raw(
         [
