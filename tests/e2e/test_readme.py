@@ -1,0 +1,60 @@
+"""The README's first commands, run as a new user runs them (`make test` is what CI runs)."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "var",
+    "data",
+    "bench",
+    "tests",
+    "*.egg-info",
+    ".*_cache",
+    ".hypothesis",
+    "__pycache__",
+)
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block is not None, "README.md has no sh block"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+
+
+def test_the_readme_opens_with_make_run_and_make_test() -> None:
+    assert readme_commands() == ["make run", "make test"]
+
+
+def test_make_run_generates_imports_and_counts_the_sample_then_reruns_unchanged(
+    tmp_path: Path,
+) -> None:
+    checkout = tmp_path / "checkout"
+    # copy2 keeps pyproject.toml older than the shared .venv's stamp: make does not reinstall.
+    shutil.copytree(ROOT, checkout, ignore=NOT_COPIED, copy_function=shutil.copy2)
+    (checkout / ".venv").symlink_to(ROOT / ".venv")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ENGINE_")}
+
+    def make_run() -> str:
+        done = subprocess.run(
+            ["make", "run"], cwd=checkout, env=environ, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = make_run()
+    assert (checkout / "data" / "2026-09.csv").is_file()
+    assert (checkout / "var" / "engine.db").is_file()
+    rows = [line.strip("│ ").split("│") for line in first.splitlines() if line.startswith("│")]
+    counts = {cells[0].strip(): int(cells[-1]) for cells in rows}
+    assert set(counts) == {path.stem for path in (checkout / "segments").glob("*.toml")}
+    assert all(count > 0 for count in counts.values()), first
+    assert "rejected" in first
+
+    again = make_run()
+    assert again.count("already imported") == 2
