@@ -139,6 +139,10 @@ class _Evaluator:
         if node.operand.type == "int" and any(value.type == "float" for value in node.values):
             operand = pc.cast(operand, pa.float64())
         values = pa.array([value.value for value in node.values]).cast(operand.type)
+        if pa.types.is_floating(operand.type):
+            # is_in hashes -0.0 apart from 0.0, which compare equal (and do in SQL): adding
+            # 0.0 turns every -0.0 into 0.0.
+            operand, values = pc.add(operand, 0.0), pc.add(values, 0.0)
         found = pc.is_in(operand, value_set=values)
         if node.negated:
             found = pc.invert(found)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outbound.extract.convert import ARROW_TYPES
 from outbound.rules import compile_rule, select_line_ids
 
 SCHEMA: dict[str, Any] = {
@@ -26,15 +27,6 @@ SCHEMA: dict[str, Any] = {
     "caller_id": "bool",
     "install_date": "date",
     "last_complaint": "datetime",
-}
-ARROW_TYPES = {
-    "str": pa.string(),
-    "category": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("s"),
 }
 SQL_TYPES: dict[str, Any] = {
     "str": sa.String,

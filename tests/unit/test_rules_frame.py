@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from outbound.extract.convert import ARROW_TYPES
 from outbound.rules import compile_rule
 
 SCHEMA: dict[str, Any] = {
@@ -20,15 +21,6 @@ SCHEMA: dict[str, Any] = {
     "caller_id": "bool",
     "install_date": "date",
     "last_complaint": "datetime",
-}
-ARROW_TYPES = {
-    "str": pa.string(),
-    "category": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("s"),
 }
 AS_OF = dt.date(2026, 3, 31)
 
@@ -152,6 +144,12 @@ def test_in_and_not_in_select_nothing_for_a_null_value() -> None:
 def test_an_int_column_matches_float_values_in_a_list() -> None:
     current = frame(calls_30d=[1, 2, 3])
     assert selected("calls_30d in [1.0, 2.5, 3]", current) == ["L0", "L2"]
+
+
+def test_minus_zero_is_in_a_list_holding_zero_as_sql_says() -> None:
+    current = frame(monthly_spend=[0.0, -0.0, 5.0])
+    assert selected("-monthly_spend in [0]", current) == ["L0", "L1"]
+    assert selected("monthly_spend not in [0.0]", current) == ["L2"]
 
 
 def test_comparisons_with_null_select_nothing_and_neither_does_their_negation() -> None:
