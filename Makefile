@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SAMPLE := data/2026-09.csv data/2026-10.parquet
+SAMPLE := data/2026-09.csv data/2026-10.parquet data/agents.csv
+DAY := 2026-11-02
 
 # The test suite runs on PostgreSQL too when a server answers on 127.0.0.1:5432.
 PG_ANSWERS := $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null && echo yes)
@@ -29,7 +30,12 @@ run: $(STAMP) $(SAMPLE)
 	$(BIN)/engine check
 	$(BIN)/engine import data/2026-09.csv --month 2026-09
 	$(BIN)/engine import data/2026-10.parquet --month 2026-10
+	$(BIN)/engine agents import data/agents.csv
 	$(BIN)/engine segments
+	$(BIN)/engine run --date $(DAY)
+	$(BIN)/engine calls --agent A001 --date $(DAY) --limit 3
+	$(BIN)/engine calls --agent A002 --date $(DAY) --limit 3
+	$(BIN)/engine report --date $(DAY)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from pathlib import Path
@@ -70,6 +71,63 @@ class ExtractSettings(_Strict):
         return types
 
 
+Effect = Literal[
+    "retry", "callback", "converted", "done", "wrong_number", "do_not_call", "escalate"
+]
+
+
+class Disposition(_Strict):
+    """An outcome code agents record: what it means and what the engine does next."""
+
+    label: str
+    category: Literal["reached", "not_reached", "final"]
+    effect: Effect
+    department: str | None = None
+    deadline_hours: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _escalation_names_a_department(self) -> Disposition:
+        if self.effect == "escalate" and not (self.department and self.deadline_hours):
+            raise ValueError('effect "escalate" needs department and deadline_hours')
+        return self
+
+
+def _disposition(label: str, category: str, effect: str, **more: object) -> Disposition:
+    return Disposition.model_validate(
+        {"label": label, "category": category, "effect": effect, **more}
+    )
+
+
+STANDARD_DISPOSITIONS = {
+    "no_answer": _disposition("无人接听", "not_reached", "retry"),
+    "busy": _disposition("占线", "not_reached", "retry"),
+    "switched_off": _disposition("关机/停机", "not_reached", "retry"),
+    "callback": _disposition("预约回拨", "reached", "callback"),
+    "accepted": _disposition("同意办理", "reached", "converted"),
+    "declined": _disposition("婉拒", "reached", "done"),
+    "satisfied": _disposition("满意", "reached", "done"),
+    "wrong_number": _disposition("号码错误", "final", "wrong_number"),
+    "do_not_call": _disposition("要求不再联系", "final", "do_not_call"),
+    "escalate": _disposition(
+        "转派处理", "reached", "escalate", department="装维部", deadline_hours=48
+    ),
+}
+
+
+class PolicySettings(_Strict):
+    """Who may be contacted, how often and when."""
+
+    frequency_cap_days: int = Field(default=7, ge=0)
+    calling_hours: tuple[dt.time, dt.time] = (dt.time(8), dt.time(21))
+    warn_at: float = Field(default=0.8, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> PolicySettings:
+        if self.calling_hours[0] >= self.calling_hours[1]:
+            raise ValueError('calling_hours must be [opening, closing], e.g. ["08:00", "21:00"]')
+        return self
+
+
 class DatabaseSettings(_Strict):
     url: str = "sqlite:///var/engine.db"
 
@@ -78,6 +136,9 @@ class Settings(_Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseSettings = DatabaseSettings()
     extract: ExtractSettings
+    policy: PolicySettings = PolicySettings()
+    dispositions: dict[str, Disposition] = STANDARD_DISPOSITIONS
+    reasons: dict[str, dict[str, str]] = {}
 
     @field_validator("timezone")
     @classmethod
@@ -106,6 +167,14 @@ class Config:
     @property
     def extract(self) -> ExtractSettings:
         return self.settings.extract
+
+    @property
+    def policy(self) -> PolicySettings:
+        return self.settings.policy
+
+    @property
+    def dispositions(self) -> dict[str, Disposition]:
+        return self.settings.dispositions
 
     @property
     def tz(self) -> ZoneInfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,19 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain JSON-ready values: null as None, dates and times as ISO text."""
     plain = frame.astype(object).where(frame.notna(), None)
     return [{key: _plain(value) for key, value in row.items()} for row in plain.to_dict("records")]
+
+
+def in_zone(frame: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
+    """FRAME with its moments in TZ (the store keeps UTC), to the second, for people."""
+    shown = frame.copy()
+    for name in shown.columns:
+        column = shown[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype) or (
+            column.dtype == object and column.map(lambda v: isinstance(v, datetime)).any()
+        ):
+            moments = pd.to_datetime(column, utc=True).dt.tz_convert(tz).dt.floor("s")
+            shown[name] = moments.dt.tz_localize(None).astype(object).where(moments.notna(), None)
+    return shown
 
 
 def _plain(value: Any) -> Any:

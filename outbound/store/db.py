@@ -19,7 +19,9 @@ def open_database(url: str) -> sa.Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = sa.create_engine(url)
+        # SQLite: a second writer waits for the lock (a daily run) instead of failing at once.
+        connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
+        engine = sa.create_engine(url, connect_args=connect_args)
         with engine.begin() as connection:
             migrate(connection)
     except OperationalError as exc:

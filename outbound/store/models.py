@@ -1,10 +1,26 @@
-"""Tables of the engine's own database (extract snapshots live as Parquet files beside it)."""
+"""Tables of the engine's own database (extract snapshots live as Arrow files beside it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -13,6 +29,27 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment, stored in UTC and read back aware on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime {value} reached the store; give it a zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -40,9 +77,9 @@ class ExtractImport(Base):
     rows_rejected: Mapped[int] = mapped_column(BigInteger)
     snapshot_path: Mapped[str] = mapped_column(String(1024))
     reject_path: Mapped[str | None] = mapped_column(String(1024))
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     seconds: Mapped[float] = mapped_column(Float)
-    replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index(
@@ -53,3 +90,121 @@ class ExtractImport(Base):
             postgresql_where=replaced_at.is_(None),
         ),
     )
+
+
+class Agent(Base):
+    """One agent of the roster (engine agents import)."""
+
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    team: Mapped[str] = mapped_column(String(128))
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    seniority: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    supervisor: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Absence(Base):
+    __tablename__ = "absences"
+
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.agent_id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str | None] = mapped_column(String(256))
+
+
+class Suppression(Base):
+    """A phone number nobody may contact: opt-out, do-not-call or wrong number."""
+
+    __tablename__ = "suppressions"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    line_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Run(Base):
+    """The daily run of one date; its row is the claim that makes a second run a no-op."""
+
+    __tablename__ = "runs"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    summary: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class WorkOrder(Base):
+    """One piece of outbound work for one line: a call, a message, or a follow-up for another
+    department. States: open, assigned, in_progress, done, returned, expired."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    line_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))
+    state: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    owner_id: Mapped[str | None] = mapped_column(String(64))
+    returned_by: Mapped[str | None] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(128))
+    parent_id: Mapped[int | None] = mapped_column(BigInteger)
+    value: Mapped[float | None] = mapped_column(Float)
+    region: Mapped[str | None] = mapped_column(String(128))
+    rank: Mapped[int] = mapped_column(BigInteger)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    assigned_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    warned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_code: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("campaign", "channel", "line_id", "month"),
+        Index("ix_work_orders_state_agent", "state", "agent_id"),
+        Index("ix_work_orders_line_id", "line_id"),
+    )
+
+
+class ListItem(Base):
+    """One line of an agent's list for a day, as the run wrote it: what the day's report
+    counts, whatever becomes of the order later."""
+
+    __tablename__ = "list_items"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    campaign: Mapped[str] = mapped_column(String(128))
+    new: Mapped[bool] = mapped_column(Boolean)
+
+
+class Event(Base):
+    """One change of a work order: who, when, what and why."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -31,7 +31,7 @@ def test_the_readme_opens_with_make_run_and_make_test() -> None:
     assert readme_commands() == ["make run", "make test"]
 
 
-def test_make_run_generates_imports_and_counts_the_sample_then_reruns_unchanged(
+def test_make_run_imports_the_sample_runs_the_day_and_reruns_unchanged(
     tmp_path: Path,
 ) -> None:
     checkout = tmp_path / "checkout"
@@ -51,10 +51,15 @@ def test_make_run_generates_imports_and_counts_the_sample_then_reruns_unchanged(
     assert (checkout / "data" / "2026-09.csv").is_file()
     assert (checkout / "var" / "engine.db").is_file()
     rows = [line.strip("│ ").split("│") for line in first.splitlines() if line.startswith("│")]
-    counts = {cells[0].strip(): int(cells[-1]) for cells in rows}
-    assert set(counts) == {path.stem for path in (checkout / "segments").glob("*.toml")}
+    names = {path.stem for path in (checkout / "segments").glob("*.toml")}
+    counts = {cells[0].strip(): int(cells[-1]) for cells in rows if cells[0].strip() in names}
+    assert set(counts) == names
     assert all(count > 0 for count in counts.values()), first
     assert "rejected" in first
+    assert "run of 2026-11-02" in first
+    assert "A001: " in first and "A002: " in first
+    assert "campaigns on 2026-11-02" in first and "agents on 2026-11-02" in first
 
     again = make_run()
     assert again.count("already imported") == 2
+    assert "2026-11-02 already ran" in again

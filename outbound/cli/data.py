@@ -1,77 +1,17 @@
-"""The `engine` command line: thin commands over the use cases, errors as sentences."""
+"""Commands on extracts and segments: import, imports, segments, preview, check, sample."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 
 import click
 import pandas as pd
-import sqlalchemy as sa
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from outbound import imports, output, segments, snapshots, workspace
-from outbound.config import Config, load_config
+from outbound.campaigns import load_campaigns, problems_of
+from outbound.cli import FORMAT, MONTH, OUTPUT, App, cli, fail_on, progress, warn
 from outbound.errors import UserError
-from outbound.store.db import open_database
-
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(output.FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people, csv or json for programs.",
-)
-OUTPUT = click.option(
-    "--output",
-    "output_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the listing to a .csv, .json or .xlsx file instead.",
-)
-MONTH = click.option("--month", help="Extract month YYYY-MM (default: the latest loaded).")
-stderr = Console(stderr=True)
-
-
-class App:
-    """What every command needs, opened on first use."""
-
-    def __init__(self, workspace_dir: Path) -> None:
-        self.workspace_dir = workspace_dir
-
-    @cached_property
-    def config(self) -> Config:
-        return load_config(self.workspace_dir)
-
-    @cached_property
-    def engine(self) -> sa.Engine:
-        return open_database(self.config.database_url)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="ENGINE_WORKSPACE",
-    default=".",
-    show_default=True,
-    help="The workspace folder (config.toml, segments/, ...).",
-)
-@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
-@click.pass_context
-def cli(ctx: click.Context, workspace: Path, debug: bool) -> None:
-    """Outbound campaign engine: billing extracts in, the day's calls and messages out."""
-    ctx.obj = App(workspace.resolve())
+from outbound.render import Scripts
 
 
 @cli.command("import")
@@ -89,7 +29,7 @@ def cli(ctx: click.Context, workspace: Path, debug: bool) -> None:
 def import_command(app: App, file: Path, month: str, encoding: str | None, replace: bool) -> None:
     """Load a billing extract (CSV, Parquet or XLSX) as MONTH's snapshot."""
     config, engine = app.config, app.engine
-    with _progress(
+    with progress(
         f"importing {file.name}", file.stat().st_size if file.is_file() else 0
     ) as advance:
         summary = imports.import_extract(
@@ -155,7 +95,7 @@ def segments_command(app: App, month: str | None, fmt: str, output_path: Path | 
     """Every segment with the number of lines it selects."""
     loaded, problems = workspace.load_segments(app.config)
     months = segments.load_months(app.config, app.engine, month, loaded)
-    _warn(months.warnings)
+    warn(months.warnings)
     frame = pd.DataFrame(
         [
             {"segment": s.name, "title": s.title, "count": len(segments.members(s, months))}
@@ -170,7 +110,7 @@ def segments_command(app: App, month: str | None, fmt: str, output_path: Path | 
         title=f"segments of {months.month}",
         output=output_path,
     )
-    _fail_on(problems)
+    fail_on(problems)
 
 
 @cli.command("preview")
@@ -192,7 +132,7 @@ def preview_command(
     """How many lines SEGMENT selects, with a sample of them."""
     chosen = workspace.find_segment(app.config, segment)
     months = segments.load_months(app.config, app.engine, month, [chosen], every_column=True)
-    _warn(months.warnings)
+    warn(months.warnings)
     selected = segments.members(chosen, months)
     rows = segments.sample(chosen, months, selected, limit)
     document = {
@@ -220,7 +160,28 @@ def check_command(app: App) -> None:
     loaded, problems = workspace.load_segments(config)
     click.echo(f"config.toml: ok ({len(config.extract.column_types())} extract columns)")
     click.echo(f"segments/: {len(loaded)} ok, {len(problems)} with problems")
-    _fail_on(problems)
+    campaigns, campaign_problems = load_campaigns(config)
+    scripts = Scripts(config.workspace / "scripts")
+    segment_names = {s.name for s in loaded} | {
+        path.stem for path in workspace.discover(config.workspace / "segments", ".toml")
+    }
+    found = [
+        UserError(p) for c in campaigns for p in problems_of(config, c, segment_names, scripts)
+    ]
+    used = {c.spec.script for c in campaigns}
+    columns = config.extract.column_types()
+    found += [
+        UserError(p)
+        for name in scripts.names()
+        if name not in used
+        for p in scripts.check(name, columns)
+    ]
+    click.echo(
+        f"campaigns/: {len(campaigns) + len(campaign_problems)} files, "
+        f"{len(campaign_problems) + len(found)} problems"
+    )
+    click.echo(f"scripts/: {len(scripts.names())} templates")
+    fail_on(problems + campaign_problems + found)
 
 
 @cli.command("sample")
@@ -230,57 +191,9 @@ def check_command(app: App) -> None:
 def sample_command(app: App, lines: int, folder: Path) -> None:
     """Write the synthetic two-month sample extract (deterministic) into FOLDER."""
     from outbound.sample import write_sample
+    from outbound.sample_agents import write_roster
 
     target = folder if folder.is_absolute() else app.workspace_dir / folder
     for path, month in write_sample(target, lines=lines):
         click.echo(f"{month}: {path}")
-
-
-def _warn(warnings: list[str]) -> None:
-    for warning in warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-
-
-def _fail_on(problems: list[UserError]) -> None:
-    if problems:
-        for problem in problems:
-            click.echo(f"error: {problem}", err=True)
-        raise click.exceptions.Exit(1)
-
-
-@contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[int], object]]:
-    """A progress bar on a terminal for large inputs; silent otherwise."""
-    if not stderr.is_terminal or total < 8 << 20:
-        yield lambda _: None
-        return
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(
-        *Progress.get_default_columns()[:1], *columns, console=stderr, transient=True
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
-def main(argv: list[str] | None = None) -> None:
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    try:
-        code = cli.main(args=argv, prog_name="engine", standalone_mode=False)
-    except UserError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as exc:
-        if debug:
-            raise
-        click.echo(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
-        )
-        sys.exit(2)
-    if isinstance(code, int) and code:
-        sys.exit(code)
+    click.echo(f"roster: {write_roster(target / 'agents.csv')}")

@@ -1,0 +1,153 @@
+"""The `engine` command line: thin commands over the use cases, errors as sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from outbound import output
+from outbound.config import Config, load_config
+from outbound.errors import UserError
+from outbound.store.db import open_database
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(output.FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people, csv or json for programs.",
+)
+OUTPUT = click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the listing to a .csv, .json or .xlsx file instead.",
+)
+MONTH = click.option("--month", help="Extract month YYYY-MM (default: the latest loaded).")
+DATE = click.option(
+    "--date",
+    "date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day, YYYY-MM-DD (default: today).",
+)
+stderr = Console(stderr=True)
+
+
+class App:
+    """What every command needs, opened on first use."""
+
+    def __init__(self, workspace_dir: Path, now: dt.datetime | None = None) -> None:
+        self.workspace_dir = workspace_dir
+        self.fixed_now = now
+
+    def now(self) -> dt.datetime:
+        """The present moment, in the workspace's timezone (or the one --now fixes)."""
+        moment = self.fixed_now or dt.datetime.now(dt.UTC)
+        return moment.astimezone(self.config.tz)
+
+    def day(self, given: dt.datetime | None) -> dt.date:
+        return given.date() if given else self.now().date()
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.workspace_dir)
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        return open_database(self.config.database_url)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ENGINE_WORKSPACE",
+    default=".",
+    show_default=True,
+    help="The workspace folder (config.toml, segments/, ...).",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]),
+    hidden=True,
+    help="Act as if it were this local time (replays and tests).",
+)
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path, debug: bool, now: dt.datetime | None) -> None:
+    """Outbound campaign engine: billing extracts in, the day's calls and messages out."""
+    app = App(workspace.resolve())
+    if now is not None:
+        app.fixed_now = now.replace(tzinfo=app.config.tz)
+    ctx.obj = app
+
+
+def warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def fail_on(problems: list[UserError]) -> None:
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[int], object]]:
+    """A progress bar on a terminal for large inputs; silent otherwise."""
+    if not stderr.is_terminal or total < 8 << 20:
+        yield lambda _: None
+        return
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(
+        *Progress.get_default_columns()[:1], *columns, console=stderr, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def main(argv: list[str] | None = None) -> None:
+
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        code = cli.main(args=argv, prog_name="engine", standalone_mode=False)
+    except UserError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
+        )
+        sys.exit(2)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+# The command modules add their commands to `cli`; they import what is defined above.
+from outbound.cli import data, people, work  # noqa: E402, F401

@@ -1,0 +1,96 @@
+"""Commands on people and numbers: the agent roster, absences, the suppression list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from outbound import agents, output, suppression
+from outbound.cli import DATE, FORMAT, App, cli
+
+
+@cli.group("agents")
+def agents_group() -> None:
+    """The agent roster: import it, list it, mark absences."""
+
+
+@agents_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def agents_import(app: App, file: Path) -> None:
+    """Load the roster from FILE.csv (agent_id/工号, name/姓名, team/班组, skills/技能,
+    seniority/级别, capacity/日容量, supervisor/班长); agents not in it become inactive."""
+    roster = agents.read_roster(file)
+    active, dropped = agents.save_roster(app.engine, roster)
+    click.echo(
+        f"roster: {active} active agents" + (f", {dropped} made inactive" if dropped else "")
+    )
+
+
+@agents_group.command("list")
+@DATE
+@FORMAT
+@click.pass_obj
+def agents_list(app: App, date: dt.datetime | None, fmt: str) -> None:
+    """The active agents, with who is absent on the day."""
+    with app.engine.connect() as connection:
+        roster = agents.roster_on(connection, app.day(date))
+    roster["skills"] = roster["skills"].map("、".join)
+    output.emit(fmt, roster, {"day": str(app.day(date)), "agents": output.records(roster)})
+
+
+@agents_group.command("absent")
+@click.argument("agent_id")
+@DATE
+@click.option("--reason", help="Leave, sick, training ...")
+@click.pass_obj
+def agents_absent(app: App, agent_id: str, date: dt.datetime | None, reason: str | None) -> None:
+    """Mark AGENT_ID absent on the day: the run moves their work to colleagues."""
+    day = app.day(date)
+    agents.mark_absent(app.engine, agent_id, day, reason)
+    click.echo(f"{agent_id} absent on {day}")
+
+
+@cli.group("suppress")
+def suppress_group() -> None:
+    """The suppression list: numbers nobody may contact."""
+
+
+REASON = click.option(
+    "--reason",
+    type=click.Choice(list(suppression.REASONS)),
+    default="do_not_call",
+    show_default=True,
+)
+
+
+@suppress_group.command("add")
+@click.argument("phones", nargs=-1, required=True)
+@REASON
+@click.pass_obj
+def suppress_add(app: App, phones: tuple[str, ...], reason: str) -> None:
+    """Put PHONES on the suppression list."""
+    added, known = suppression.add_numbers(app.config, app.engine, list(phones), reason, "cli")
+    click.echo(f"{added} added" + (f", {known} already there" if known else ""))
+
+
+@suppress_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@REASON
+@click.pass_obj
+def suppress_import(app: App, file: Path, reason: str) -> None:
+    """Put every number of FILE (the first column of a CSV, or one a line) on the list."""
+    numbers = suppression.read_numbers(file)
+    added, known = suppression.add_numbers(app.config, app.engine, numbers, reason, file.name)
+    click.echo(f"{file}: {added} added" + (f", {known} already there" if known else ""))
+
+
+@suppress_group.command("list")
+@FORMAT
+@click.pass_obj
+def suppress_list(app: App, fmt: str) -> None:
+    """Every suppressed number, oldest first."""
+    frame = suppression.listing(app.engine)
+    output.emit(fmt, frame, {"suppressions": output.records(frame)})

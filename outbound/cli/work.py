@@ -1,0 +1,228 @@
+"""Commands of the daily work: run, calls, outcome, return, orders, report, why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from outbound import daily, explain, orders, outcomes, output, worklists
+from outbound.campaigns import Campaign, load_campaigns
+from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
+from outbound.errors import UserError
+
+MOMENT = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
+
+
+def _campaigns(app: App) -> dict[str, Campaign]:
+    loaded, problems = load_campaigns(app.config)
+    fail_on(problems)
+    return {campaign.name: campaign for campaign in loaded}
+
+
+@cli.command("run")
+@DATE
+@click.pass_obj
+def run_command(app: App, date: dt.datetime | None) -> None:
+    """The daily run: plan the campaigns, assign the calls, write the day's work orders.
+    Running a day twice changes nothing."""
+    day = app.day(date)
+    result = daily.run_day(app.config, app.engine, day, app.now())
+    if result.status == "already ran":
+        click.echo(f"{day} already ran (extract {result.month}); nothing changed.")
+        return
+    click.echo(f"run of {day} on the {result.month} extract, {result.seconds:.1f} s")
+    output.emit("table", _plans(result), {}, title="campaigns")
+    existing = result.existing
+    click.echo(
+        f"earlier work: {existing.get('kept', 0)} kept by their agent, "
+        f"{existing.get('moved', 0)} moved, {existing.get('callbacks', 0)} callbacks due, "
+        f"{existing.get('unassigned', 0)} without an agent today"
+    )
+    click.echo(f"deadlines: {result.warned} warned, {result.expired} expired")
+    if len(result.unassigned):
+        output.emit("table", result.unassigned, {}, title="not assigned today (kept open)")
+
+
+def _plans(result: daily.DayResult) -> pd.DataFrame:
+    return pd.DataFrame(result.campaigns)
+
+
+@cli.command("calls")
+@click.option("--agent", required=True, help="The agent's id (工号).")
+@DATE
+@click.option("--limit", type=click.IntRange(min=0), help="Show only the first N calls.")
+@FORMAT
+@OUTPUT
+@click.pass_obj
+def calls_command(
+    app: App,
+    agent: str,
+    date: dt.datetime | None,
+    limit: int | None,
+    fmt: str,
+    output_path: Path | None,
+) -> None:
+    """AGENT's call list for the day, with each customer's script."""
+    day = app.day(date)
+    with app.engine.connect() as connection:
+        listed = output.in_zone(
+            worklists.calls(connection, _campaigns(app), agent, day), app.config.tz
+        )
+    count = len(listed)
+    if limit is not None:
+        listed = listed.head(limit)
+    document = {"agent": agent, "date": str(day), "count": count, "calls": output.records(listed)}
+    if fmt == "table" and output_path is None:
+        click.echo(
+            f"{agent}: {count} calls on {day}"
+            + (f", the first {len(listed)}:" if len(listed) < count else "")
+        )
+        for row in listed.itertuples():
+            click.echo(
+                f"\n#{row.item}  {row.campaign}  {row.phone}  {row.region or ''}"
+                + (f"  callback {row.callback_at:%H:%M}" if row.callback_at else "")
+                + (f"  attempt {row.attempts + 1}" if row.attempts else "")
+            )
+            click.echo("  " + str(row.script).replace("\n", "\n  "))
+        return
+    output.emit(fmt, listed, document, output=output_path)
+
+
+@cli.command("outcome")
+@click.argument("item", type=int)
+@click.option("--code", required=True, help="Disposition code from config.toml, e.g. no_answer.")
+@click.option("--reason", help="Why (a reason code when the campaign asks for one).")
+@click.option("--note", help="Free text for the record.")
+@click.option("--callback-at", type=MOMENT, help="Callback time, 'YYYY-MM-DD HH:MM'.")
+@click.option("--agent", help="Who records it (refused for another agent's item).")
+@click.pass_obj
+def outcome_command(
+    app: App,
+    item: int,
+    code: str,
+    reason: str | None,
+    note: str | None,
+    callback_at: dt.datetime | None,
+    agent: str | None,
+) -> None:
+    """Record what happened with work order ITEM."""
+    at = callback_at.replace(tzinfo=app.config.tz) if callback_at else None
+    recorded = outcomes.record(
+        app.config,
+        app.engine,
+        _campaigns(app),
+        item,
+        code,
+        app.now(),
+        agent=agent,
+        reason=reason,
+        note=note,
+        callback_at=at,
+    )
+    message = f"work order {item}: {code} recorded; now {recorded.state}"
+    if recorded.result:
+        message += f" ({recorded.result})"
+    if recorded.next_at:
+        message += f", next attempt {recorded.next_at.astimezone(app.config.tz):%Y-%m-%d %H:%M}"
+    if recorded.follow_up:
+        message += f", follow-up order {recorded.follow_up} opened"
+    click.echo(message)
+
+
+@cli.command("return")
+@click.argument("item", type=int)
+@click.option("--agent", required=True, help="The agent giving the item back.")
+@click.option("--reason", required=True, help="Why: wrong skill, cannot reach the owner ...")
+@click.pass_obj
+def return_command(app: App, item: int, agent: str, reason: str) -> None:
+    """Give work order ITEM back; the next run assigns it to someone else."""
+    outcomes.give_back(app.engine, item, agent, reason, app.now(), app.config.tz)
+    click.echo(f"work order {item} returned; the next run reassigns it")
+
+
+@cli.command("orders")
+@click.option("--overdue", is_flag=True, help="Only open orders past their deadline.")
+@click.option("--agent", help="Only this agent's orders.")
+@click.option(
+    "--state",
+    help=f"Only orders in this state ({', '.join(orders.OPEN_STATES + orders.CLOSED_STATES)}).",
+)
+@click.option("--history", "order_id", type=int, help="The event log of one order.")
+@FORMAT
+@OUTPUT
+@click.pass_obj
+def orders_command(
+    app: App,
+    overdue: bool,
+    agent: str | None,
+    state: str | None,
+    order_id: int | None,
+    fmt: str,
+    output_path: Path | None,
+) -> None:
+    """Work orders for supervisors: what is open, overdue, whose, and each one's history."""
+    with app.engine.connect() as connection:
+        if order_id is not None:
+            events = output.in_zone(orders.history(connection, order_id), app.config.tz)
+            if events.empty:
+                raise UserError(f"no work order {order_id}")
+            output.emit(
+                fmt,
+                events,
+                {"order": order_id, "events": output.records(events)},
+                output=output_path,
+            )
+            return
+        listed = worklists.listing(connection, app.now(), overdue=overdue, agent=agent, state=state)
+        listed = output.in_zone(listed, app.config.tz)
+    output.emit(
+        fmt, listed, {"count": len(listed), "orders": output.records(listed)}, output=output_path
+    )
+
+
+@cli.command("report")
+@DATE
+@FORMAT
+@OUTPUT
+@click.pass_obj
+def report_command(app: App, date: dt.datetime | None, fmt: str, output_path: Path | None) -> None:
+    """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
+    quota attainment, overdue."""
+    day = app.day(date)
+    with app.engine.connect() as connection:
+        by_campaign, by_agent = worklists.report(
+            connection, _campaigns(app), app.config.dispositions, day, app.now(), app.config.tz
+        )
+    document = {
+        "date": str(day),
+        "campaigns": output.records(by_campaign),
+        "agents": output.records(by_agent),
+    }
+    if fmt == "json":
+        output.emit(fmt, by_campaign, document)
+        return
+    output.emit(fmt, by_campaign, document, title=f"campaigns on {day}", output=output_path)
+    if output_path is None:
+        output.emit(fmt, by_agent, document, title=f"agents on {day}")
+
+
+@cli.command("why")
+@click.argument("line_id")
+@DATE
+@FORMAT
+@click.pass_obj
+def why_command(app: App, line_id: str, date: dt.datetime | None, fmt: str) -> None:
+    """Which rule kept LINE_ID out of which campaign on the day (or which order it has)."""
+    day = app.day(date)
+    campaigns, chosen = daily.active(app.config, day)
+    month, verdicts = explain.why(app.config, app.engine, campaigns, chosen, line_id, app.now())
+    document = {
+        "line_id": line_id,
+        "date": str(day),
+        "month": month,
+        "campaigns": output.records(verdicts),
+    }
+    output.emit(fmt, verdicts, document, title=f"{line_id} on {day} ({month} extract)")

@@ -1,0 +1,101 @@
+"""The contact policy: which of a campaign's members may be contacted today, and why not.
+
+Pure: frames and sets in, frames out. Each rule has a name and a sentence, so that
+`engine why` can say which rule kept a customer out of which campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+RULES = {
+    "suppressed": "the number is on the suppression list",
+    "holdout": "the line is in the campaign's holdout group (not contacted, for measuring lift)",
+    "already_in_campaign": "the line already has a work order of this campaign this month",
+    "open_order": "the customer already holds an open work order",
+    "frequency_cap": "the customer was contacted within the frequency cap",
+    "one_campaign_a_day": "a higher-priority campaign took the customer today",
+}
+_FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """What the store knows about lines, as of the run: the inputs of the rules."""
+
+    suppressed_phones: Collection[str]
+    open_order_lines: Collection[str]
+    recently_contacted_lines: Collection[str]
+    in_campaign_lines: Collection[str]  # of the campaign being planned
+
+
+def apply(
+    members: pd.DataFrame,
+    campaign: str,
+    holdout_percent: float,
+    contacts: Contacts,
+    taken_today: Collection[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MEMBERS (line_id, phone, ...) split into those who may be contacted and those kept out,
+    the latter with the first rule that kept each out (column `rule`)."""
+    line_ids, phones = members["line_id"].astype(object), members["phone"].astype(object)
+    checks = {
+        "suppressed": phones.isin(list(contacts.suppressed_phones)),
+        "holdout": pd.Series(in_holdout(line_ids, campaign, holdout_percent), index=members.index),
+        "already_in_campaign": line_ids.isin(list(contacts.in_campaign_lines)),
+        "open_order": line_ids.isin(list(contacts.open_order_lines)),
+        "frequency_cap": line_ids.isin(list(contacts.recently_contacted_lines)),
+        "one_campaign_a_day": line_ids.isin(list(taken_today)),
+    }
+    rule = pd.Series(None, index=members.index, dtype=object)
+    for name, hit in checks.items():
+        rule = rule.mask(rule.isna() & hit.to_numpy(dtype=bool), name)
+    kept = rule.isna().to_numpy()
+    return members[kept], members[~kept].assign(rule=rule[~kept])
+
+
+def in_holdout(line_ids: pd.Series, campaign: str, percent: float) -> np.ndarray:
+    """Whether each line is in CAMPAIGN's holdout: a stable hash of campaign and line, so
+    reruns, other machines and later months agree."""
+    if percent <= 0:
+        return np.zeros(len(line_ids), dtype=bool)
+    return stable_hash(line_ids, salt=f"{campaign}:") % np.uint64(10_000) < round(percent * 100)
+
+
+def stable_hash(values: pd.Series, salt: str = "") -> np.ndarray:
+    """64-bit FNV-1a of SALT + each value's UTF-8 bytes, over the whole column at once: defined
+    here, so that it never changes with a library's version."""
+    text = pa.array(values.astype(object).where(values.notna(), ""), pa.string())
+    _, offsets_buffer, data_buffer = text.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[: len(text) + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer or b"", dtype=np.uint8)
+    hashes = np.full(len(text), _FNV_OFFSET, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for byte in salt.encode():
+            hashes = (hashes ^ np.uint64(byte)) * _FNV_PRIME
+        lengths = np.diff(offsets)
+        for position in range(int(lengths.max(initial=0))):
+            rows = np.flatnonzero(lengths > position)
+            hashes[rows] = (hashes[rows] ^ data[offsets[rows] + position]) * _FNV_PRIME
+    return hashes
+
+
+def within_hours(moment: dt.datetime, hours: tuple[dt.time, dt.time], tz: ZoneInfo) -> bool:
+    local = moment.astimezone(tz).time()
+    return hours[0] <= local < hours[1]
+
+
+def next_opening(moment: dt.datetime, hours: tuple[dt.time, dt.time], tz: ZoneInfo) -> dt.datetime:
+    """MOMENT if calling is allowed then, else the next opening of calling hours."""
+    local = moment.astimezone(tz)
+    if within_hours(moment, hours, tz):
+        return moment
+    day = local.date() if local.time() < hours[0] else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, hours[0], tzinfo=tz)

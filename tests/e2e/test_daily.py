@@ -1,0 +1,295 @@
+"""The whole day through the command line, on SQLite and PostgreSQL: import, run, lists,
+outcomes, the next day's run with retries, callbacks and carryover, deadlines, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from outbound.cli import main
+from outbound.sample import extract_frame, write_csv
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
+ROOT = Path(__file__).resolve().parent.parent.parent
+DAY, NEXT, THIRD = "2026-11-02", "2026-11-03", "2026-11-04"
+
+
+class Center:
+    """A call center's workspace with two months imported and the roster loaded."""
+
+    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.folder, self.capsys = folder, capsys
+
+    def engine(self, *args: str, now: str | None = None) -> tuple[int, str, str]:
+        prefix = ["--workspace", str(self.folder)] + (["--now", now] if now else [])
+        try:
+            main([*prefix, *args])
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def ok(self, *args: str, now: str | None = None) -> str:
+        code, out, err = self.engine(*args, now=now)
+        assert code == 0, err
+        return out
+
+    def json(self, *args: str, now: str | None = None) -> dict:
+        return json.loads(self.ok(*args, "--format", "json", now=now))
+
+    def calls(self, agent: str, day: str) -> list[dict]:
+        return self.json("calls", "--agent", agent, "--date", day)["calls"]
+
+    def refused(self, *args: str, now: str | None = None) -> str:
+        code, _, err = self.engine(*args, now=now)
+        assert code == 1, err
+        assert "Traceback" not in err
+        return err
+
+
+@pytest.fixture
+def center(
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Center:
+    folder = tmp_path / "center"
+    shutil.copytree(FIXTURE, folder)
+    monkeypatch.setenv("ENGINE_DATABASE_URL", database_url)
+    september = extract_frame(600, "2026-09", seed=11)
+    october = extract_frame(600, "2026-10", seed=11, previous=september)
+    write_csv(september, folder / "2026-09.csv", encoding="gbk")
+    write_csv(october, folder / "2026-10.csv", encoding="utf-8")
+    center = Center(folder, capsys)
+    center.ok("import", str(folder / "2026-09.csv"), "--month", "2026-09")
+    center.ok("import", str(folder / "2026-10.csv"), "--month", "2026-10")
+    center.ok("agents", "import", str(folder / "agents.csv"))
+    return center
+
+
+def count_orders(center: Center) -> int:
+    engine = sa.create_engine(os.environ["ENGINE_DATABASE_URL"])
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("select count(*) from work_orders")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_a_day_runs_once_and_a_second_run_changes_nothing(center: Center) -> None:
+    first = center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    created = count_orders(center)
+    again = center.ok("run", "--date", DAY, now=f"{DAY} 09:00")
+    assert "run of 2026-11-02" in first
+    assert "already ran" in again
+    assert count_orders(center) == created > 0
+
+
+def test_every_agent_gets_the_daily_quota_of_the_campaigns_they_may_work(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    lists = {
+        agent: center.calls(agent, DAY) for agent in ("A01", "A02", "A03", "A04", "A05", "A06")
+    }
+    for agent, calls in lists.items():
+        by_campaign = {c["campaign"] for c in calls}
+        zero = sum(c["campaign"] == "zero_usage_wakeup" for c in calls)
+        assert zero == 2, (agent, calls)
+        assert ("complaint_callback" in by_campaign) == (agent in ("A01", "A02", "A03"))
+        assert len(calls) <= (8 if agent in ("A01", "A02", "A03") else 6)
+    items = [c["item"] for calls in lists.values() for c in calls]
+    assert len(items) == len(set(items))
+    script = lists["A01"][0]["script"]
+    assert "王丽" in script  # the agent's name rendered into the script
+
+
+def test_a_no_answer_is_retried_next_day_by_the_same_agent_until_max_attempts(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    item = next(c for c in center.calls("A04", DAY) if c["campaign"] == "zero_usage_wakeup")
+    number = str(item["item"])
+    assert "waits" not in center.ok("outcome", number, "--code", "no_answer", now=f"{DAY} 10:00")
+    early = center.refused("outcome", number, "--code", "no_answer", now=f"{DAY} 11:00")
+    assert "waits for its next attempt at 2026-11-03 10:00" in early
+
+    center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    assert number in {str(c["item"]) for c in center.calls("A04", NEXT)}
+    center.ok("outcome", number, "--code", "busy", now=f"{NEXT} 10:30")
+    center.ok("run", "--date", THIRD, now=f"{THIRD} 07:30")
+    again = next(c for c in center.calls("A04", THIRD) if str(c["item"]) == number)
+    assert again["attempts"] == 2
+    last = center.ok("outcome", number, "--code", "no_answer", now=f"{THIRD} 11:00")
+    assert "done (unreached)" in last
+    closed = center.refused("outcome", number, "--code", "no_answer", now=f"{THIRD} 12:00")
+    assert "already closed" in closed
+
+
+def test_a_callback_comes_first_on_the_agents_list_on_its_day(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    calls = center.calls("A05", DAY)
+    item = str(calls[-1]["item"])
+    out = center.ok(
+        "outcome", item, "--code", "callback", "--callback-at", f"{NEXT} 15:00", now=f"{DAY} 10:00"
+    )
+    assert "next attempt 2026-11-03 15:00" in out
+    center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    first = center.calls("A05", NEXT)[0]
+    assert str(first["item"]) == item
+    assert first["callback_at"] == f"{NEXT} 15:00:00"
+
+
+def test_a_callback_outside_calling_hours_is_refused(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    item = str(center.calls("A05", DAY)[0]["item"])
+    err = center.refused(
+        "outcome", item, "--code", "callback", "--callback-at", f"{NEXT} 22:30", now=f"{DAY} 10:00"
+    )
+    assert "outside calling hours 08:00–21:00" in err
+
+
+def test_an_absent_agents_items_move_to_colleagues_and_a_returned_item_to_someone_else(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    mine = {str(c["item"]) for c in center.calls("A01", DAY)}
+    given_back = sorted(mine)[0]
+    center.ok(
+        "return", given_back, "--agent", "A01", "--reason", "不懂环县方言", now=f"{DAY} 09:00"
+    )
+    center.ok("agents", "absent", "A02", "--date", NEXT)
+    theirs = {str(c["item"]): c["campaign"] for c in center.calls("A02", DAY)}
+    center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    assert center.calls("A02", NEXT) == []
+    agents = ("A01", "A03", "A04", "A05", "A06")
+    tomorrow = {a: {str(c["item"]) for c in center.calls(a, NEXT)} for a in agents}
+    for item, campaign in theirs.items():
+        holders = [a for a in agents if item in tomorrow[a]]
+        assert len(holders) == 1, item
+        if campaign == "complaint_callback":  # the care team's work stays in the care team
+            assert holders[0] in ("A01", "A03")
+    assert given_back not in tomorrow["A01"]
+    assert any(given_back in tomorrow[a] for a in agents)
+    history = center.json("orders", "--history", given_back)["events"]
+    assert [e["kind"] for e in history][-2:] == ["returned", "moved"]
+
+
+def test_a_wrong_number_closes_the_item_and_suppresses_the_number(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    call = center.calls("A06", DAY)[0]
+    center.ok("outcome", str(call["item"]), "--code", "wrong_number", now=f"{DAY} 10:00")
+    suppressed = center.json("suppress", "list")["suppressions"]
+    assert [(s["phone"], s["reason"]) for s in suppressed] == [(call["phone"], "wrong_number")]
+
+
+def test_the_zero_usage_outcome_asks_why_the_line_is_unused(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    item = str(
+        next(c for c in center.calls("A04", DAY) if c["campaign"] == "zero_usage_wakeup")["item"]
+    )
+    missing = center.refused("outcome", item, "--code", "declined", now=f"{DAY} 10:00")
+    assert "add --reason, one of moved_away (搬迁)" in missing
+    wrong = center.refused(
+        "outcome", item, "--code", "declined", "--reason", "lazy", now=f"{DAY} 10:00"
+    )
+    assert "unknown reason 'lazy'" in wrong
+    center.ok("outcome", item, "--code", "declined", "--reason", "uses_mobile", now=f"{DAY} 10:00")
+
+
+def test_an_escalation_is_followed_up_warned_and_expired_by_its_deadline(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    item = str(center.calls("A01", DAY)[0]["item"])
+    out = center.ok(
+        "outcome", item, "--code", "escalate", "--note", "宽带仍掉线", now=f"{DAY} 10:00"
+    )
+    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
+    center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")  # 21.5 h of 48: nothing yet
+    center.ok("run", "--date", THIRD, now=f"{THIRD} 07:00")  # 45 h: warned and urged
+    kinds = [e["kind"] for e in center.json("orders", "--history", follow_up)["events"]]
+    assert kinds == ["created", "warned", "urged"]
+    overdue = center.json("orders", "--overdue", now="2026-11-04 10:30")["orders"]
+    assert [str(o["order"]) for o in overdue] == [follow_up]
+    center.ok("run", "--date", "2026-11-05", now="2026-11-05 07:30")
+    kinds = [e["kind"] for e in center.json("orders", "--history", follow_up)["events"]]
+    assert kinds[-1] == "expired"
+
+
+def test_the_report_counts_the_days_attempts_reached_and_conversions(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    calls = [c for c in center.calls("A04", DAY) if c["campaign"] != "zero_usage_wakeup"]
+    zero = [c for c in center.calls("A04", DAY) if c["campaign"] == "zero_usage_wakeup"]
+    center.ok(
+        "outcome",
+        str(zero[0]["item"]),
+        "--code",
+        "accepted",
+        "--reason",
+        "price",
+        now=f"{DAY} 10:00",
+    )
+    center.ok("outcome", str(zero[1]["item"]), "--code", "no_answer", now=f"{DAY} 10:05")
+    report = center.json("report", "--date", DAY, now=f"{DAY} 18:00")
+    row = next(a for a in report["agents"] if a["agent"] == "A04")
+    assert (row["attempted"], row["reached"], row["converted"]) == (2, 1, 1)
+    assert row["assigned"] == len(calls) + len(zero)
+    campaign = next(c for c in report["campaigns"] if c["campaign"] == "zero_usage_wakeup")
+    assert campaign["quota"] == 12  # six agents, two each
+    assert campaign["quota_attained"] == round(2 / 12, 3)
+
+
+def test_bad_outcomes_are_refused_with_a_sentence(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    item = str(center.calls("A01", DAY)[0]["item"])
+    assert "Did you mean 'no_answer'?" in center.refused("outcome", item, "--code", "no_answr")
+    assert "no work order 999999" in center.refused("outcome", "999999", "--code", "no_answer")
+    other = center.refused("outcome", item, "--code", "satisfied", "--agent", "A02")
+    assert "is on A01's list, not A02's" in other
+    assert "no agent 'A99'" in center.refused("calls", "--agent", "A99", "--date", DAY)
+
+
+def test_a_broken_template_or_missing_segment_stops_check_and_run(center: Center) -> None:
+    (center.folder / "scripts" / "zero_usage_call.j2").write_text(
+        "您好{{ customer.customer_nam }}，{% if %}", encoding="utf-8"
+    )
+    campaign = center.folder / "campaigns" / "upsell_sms.toml"
+    campaign.write_text(campaign.read_text("utf-8").replace("high_spend", "high_spnd"), "utf-8")
+    check = center.refused("check")
+    assert "zero_usage_call.j2" in check and "line 1" in check
+    assert "segment 'high_spnd' is not in segments/ (did you mean 'high_spend'?)" in check
+    run = center.refused("run", "--date", DAY)
+    assert "high_spnd" in run
+    assert count_orders(center) == 0
+
+
+def test_two_processes_running_the_same_day_write_one_set_of_orders(center: Center) -> None:
+    started = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "engine.py"),
+                "--workspace",
+                str(center.folder),
+                "run",
+                "--date",
+                DAY,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=120) for process in started]
+    assert [process.returncode for process in started] == [0, 0], outputs
+    said = sorted("already ran" in out for out, _ in outputs)
+    assert said == [False, True]
+    single = count_orders(center)
+    center.ok("run", "--date", DAY)
+    assert count_orders(center) == single > 0
