@@ -3,6 +3,8 @@
 python -m bench          1,000,000 rows: import against pyarrow's and pandas' read_csv,
                          segments against hand-written pandas masks
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
+Then the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
+rendering against bare Jinja2, and writing 1,000,000 work orders on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench import masks
+from bench import assignment, masks, orders, render
 from outbound import segments, snapshots
 from outbound.config import load_config
 from outbound.imports import import_extract
@@ -190,6 +192,11 @@ def main() -> None:
     bench_segments(september, october, args.rows)
     if args.big:
         bench_big(10_000_000)
+    print()
+    assignment.run()
+    print()
+    render.run()
+    orders.run()
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def read_roster(path: Path) -> pd.DataFrame:
             ],
             "seniority": numbers["seniority"].astype(int),
             "capacity": numbers["capacity"].astype(int),
-            "supervisor": raw["supervisor"].replace("", None),
+            "supervisor": raw["supervisor"].astype(object).where(raw["supervisor"] != "", None),
         }
     )
 

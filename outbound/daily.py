@@ -132,6 +132,7 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     for plan in result.campaigns:
         plan["created"] = created.get(plan["campaign"], 0)
     result.existing = _update_existing(connection, assignment, existing, day, now)
+    _rerender_moved(connection, inputs, assignment, existing, agents)
     result.unassigned = _unassigned(assignment, existing)
     return result
 
@@ -462,6 +463,42 @@ def _update_existing(
         "callbacks": int(taken["callback_at"].notna().sum()),
         "unassigned": len(left),
     }
+
+
+def _rerender_moved(
+    connection: sa.Connection,
+    inputs: _Inputs,
+    assignment: Assignment,
+    existing: pd.DataFrame,
+    agents: pd.DataFrame,
+) -> None:
+    """A script moved to another agent is rendered again for them (it says who is calling),
+    where its campaign still runs and its line is in this month's extract."""
+    if existing.empty:
+        return
+    moved = assignment.assigned[assignment.assigned["basis"] != "owner"]
+    moved = moved[moved["item"].str.startswith("o")].rename(columns={"agent_id": "to_agent"})
+    orders_moved = existing.assign(item="o" + existing["id"].astype(str)).merge(moved, on="item")
+    current = inputs.months.current
+    for campaign in inputs.campaigns:
+        rows = orders_moved[
+            (orders_moved["campaign"] == campaign.name)
+            & (orders_moved["month"] == inputs.months.month)
+            & orders_moved["line_id"].isin(current[LINE_ID])
+        ]
+        if rows.empty:
+            continue
+        customers = (
+            current.set_index(LINE_ID, drop=False).loc[rows["line_id"]].reset_index(drop=True)
+        )
+        people = agents.set_index("agent_id").loc[rows["to_agent"]].reset_index()
+        texts = _render(inputs, campaign, customers, people)
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id == sa.bindparam("order_id"))
+            .values(text=sa.bindparam("script")),
+            [{"order_id": int(i), "script": t} for i, t in zip(rows["id"], texts, strict=True)],
+        )
 
 
 def _unassigned(assignment: Assignment, existing: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from outbound.sample import extract_frame, write_csv
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAY, NEXT, THIRD = "2026-11-02", "2026-11-03", "2026-11-04"
+NAMES = {"A01": "王丽", "A02": "李强", "A03": "张敏", "A04": "刘洋", "A05": "陈静", "A06": "赵磊"}
 
 
 class Center:
@@ -175,6 +176,8 @@ def test_an_absent_agents_items_move_to_colleagues_and_a_returned_item_to_someon
         assert len(holders) == 1, item
         if campaign == "complaint_callback":  # the care team's work stays in the care team
             assert holders[0] in ("A01", "A03")
+        script = next(c["script"] for c in center.calls(holders[0], NEXT) if str(c["item"]) == item)
+        assert NAMES[holders[0]] in script and NAMES["A02"] not in script
     assert given_back not in tomorrow["A01"]
     assert any(given_back in tomorrow[a] for a in agents)
     history = center.json("orders", "--history", given_back)["events"]
@@ -293,3 +296,45 @@ def test_two_processes_running_the_same_day_write_one_set_of_orders(center: Cent
     single = count_orders(center)
     center.ok("run", "--date", DAY)
     assert count_orders(center) == single > 0
+
+
+def test_why_names_the_rule_that_kept_a_line_out_of_each_campaign(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    listed = center.calls("A04", DAY)[0]
+    verdicts = center.json("why", listed["line_id"], "--date", DAY)["campaigns"]
+    mine = next(v for v in verdicts if v["campaign"] == listed["campaign"])
+    assert mine["verdict"] == "has an order" and str(listed["item"]) in mine["why"]
+    center.ok("suppress", "add", listed["phone"], "--reason", "opt_out")
+    others = [v for v in verdicts if v["campaign"] != listed["campaign"]]
+    assert all(v["verdict"] in ("not a member", "kept out: open_order") for v in others)
+    assert any("not (" in v["why"] for v in others)
+
+
+def test_a_suppression_file_in_gbk_is_imported_and_a_bad_number_refuses_it(
+    center: Center,
+) -> None:
+    good = center.folder / "免打扰.csv"
+    good.write_bytes("号码,备注\r\n13993412345,客户要求\r\n0934-8211001,\r\n".encode("gbk"))
+    assert "2 added" in center.ok("suppress", "import", str(good))
+    assert "0 added, 2 already there" in center.ok("suppress", "import", str(good))
+    bad = center.folder / "bad.csv"
+    bad.write_text("13993412346\n12345\n", encoding="utf-8")
+    err = center.refused("suppress", "import", str(bad))
+    assert "not a Chinese mobile or fixed-line number: 12345; nothing was added" in err
+    phones = [s["phone"] for s in center.json("suppress", "list")["suppressions"]]
+    assert sorted(phones) == ["+8613993412345", "+869348211001"]
+
+
+def test_a_suppressed_number_gets_no_work_order(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    first = center.calls("A04", DAY)[-1]
+    with sa.create_engine(os.environ["ENGINE_DATABASE_URL"]).begin() as connection:
+        connection.execute(sa.text("delete from events"))
+        connection.execute(sa.text("delete from list_items"))
+        connection.execute(sa.text("delete from work_orders"))
+        connection.execute(sa.text("delete from runs"))
+    center.ok("suppress", "add", first["phone"])
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    verdicts = center.json("why", first["line_id"], "--date", DAY)["campaigns"]
+    mine = next(v for v in verdicts if v["campaign"] == first["campaign"])
+    assert mine["verdict"] == "kept out: suppressed"
