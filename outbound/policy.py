@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 RULES = {
     "suppressed": "the number is on the suppression list",
@@ -45,20 +46,30 @@ def apply(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """MEMBERS (line_id, phone, ...) split into those who may be contacted and those kept out,
     the latter with the first rule that kept each out (column `rule`)."""
-    line_ids, phones = members["line_id"].astype(object), members["phone"].astype(object)
+    line_ids = pa.array(members["line_id"], pa.string())
+    phones = pa.array(members["phone"], pa.string())
     checks = {
-        "suppressed": phones.isin(list(contacts.suppressed_phones)),
-        "holdout": pd.Series(in_holdout(line_ids, campaign, holdout_percent), index=members.index),
-        "already_in_campaign": line_ids.isin(list(contacts.in_campaign_lines)),
-        "open_order": line_ids.isin(list(contacts.open_order_lines)),
-        "frequency_cap": line_ids.isin(list(contacts.recently_contacted_lines)),
-        "one_campaign_a_day": line_ids.isin(list(taken_today)),
+        "suppressed": _among(phones, contacts.suppressed_phones),
+        "holdout": in_holdout(members["line_id"], campaign, holdout_percent),
+        "already_in_campaign": _among(line_ids, contacts.in_campaign_lines),
+        "open_order": _among(line_ids, contacts.open_order_lines),
+        "frequency_cap": _among(line_ids, contacts.recently_contacted_lines),
+        "one_campaign_a_day": _among(line_ids, taken_today),
     }
-    rule = pd.Series(None, index=members.index, dtype=object)
-    for name, hit in checks.items():
-        rule = rule.mask(rule.isna() & hit.to_numpy(dtype=bool), name)
-    kept = rule.isna().to_numpy()
-    return members[kept], members[~kept].assign(rule=rule[~kept])
+    first = np.zeros(len(members), dtype=np.int8)  # 0: kept; else 1 + the rule's position
+    for position, hit in enumerate(checks.values(), start=1):
+        first[(first == 0) & hit] = position
+    kept = first == 0
+    names = np.array([None, *checks], dtype=object)
+    return members[kept], members[~kept].assign(rule=names[first[~kept]])
+
+
+def _among(values: pa.Array, known: Collection[str]) -> np.ndarray:
+    """Whether each value is in KNOWN, by Arrow's hash lookup."""
+    if not known:
+        return np.zeros(len(values), dtype=bool)
+    found = pc.is_in(values, value_set=pa.array(list(known), pa.string()))
+    return found.to_numpy(zero_copy_only=False)
 
 
 def in_holdout(line_ids: pd.Series, campaign: str, percent: float) -> np.ndarray:
