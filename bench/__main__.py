@@ -13,12 +13,9 @@ import argparse
 import json
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench import assignment, masks, orders, render
+from bench import assignment, masks, median_time, orders, render
 from outbound import policy, segments, snapshots
 from outbound.config import load_config
 from outbound.imports import import_extract
@@ -36,16 +33,6 @@ from outbound.workspace import load_segments
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    """The median wall time of RUNS runs, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def extracts(lines: int) -> tuple[Path, Path]:
@@ -72,11 +59,11 @@ def fresh_workspace(name: str) -> Path:
 
 
 def bench_import(path: Path, rows: int) -> None:
-    arrow = best_of(3, lambda: pacsv.read_csv(path))
+    arrow = median_time(3, lambda: pacsv.read_csv(path))
     with warnings.catch_warnings():
         # The planted bad values make pandas warn about mixed types; its default is the baseline.
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        pandas = best_of(3, lambda: pd.read_csv(path))
+        pandas = median_time(3, lambda: pd.read_csv(path))
 
     def ours() -> None:
         folder = fresh_workspace("import")
@@ -85,7 +72,7 @@ def bench_import(path: Path, rows: int) -> None:
         import_extract(config, engine, path, "2026-10")
         engine.dispose()
 
-    engine_time = best_of(3, ours)
+    engine_time = median_time(3, ours)
     size = path.stat().st_size / 1e6
     print(f"\nimport of {rows:,} rows ({size:.0f} MB CSV), median of 3")
     print(f"  pyarrow.csv.read_csv     {arrow:6.3f} s  {rows / arrow:12,.0f} rows/s")
@@ -122,8 +109,8 @@ def bench_segments(september: Path, october: Path, rows: int) -> None:
         for segment in loaded:
             hand[segment.name](months.current, months.previous, as_of)
 
-    ours_time = best_of(5, compiled)
-    hand_time = best_of(5, handwritten)
+    ours_time = median_time(5, compiled)
+    hand_time = median_time(5, handwritten)
     print(f"\n{len(loaded)} segments over {rows:,} rows (with last month), median of 5")
     print(
         f"  hand-written pandas masks {hand_time:6.3f} s"
@@ -206,7 +193,7 @@ def bench_plan(candidates: int = 1_000_000, campaigns: int = 10) -> None:
             kept.sort_values(["monthly_spend", "line_id"], ascending=[False, True])
             taken.update(kept["line_id"][: each // 10])
 
-    seconds = best_of(3, plan)
+    seconds = median_time(3, plan)
     print(
         f"\ncontact policy and ranking of {candidates:,} candidates in {campaigns} campaigns, "
         f"median of 3\n  {seconds:6.2f} s  {candidates / seconds:12,.0f} rows/s"

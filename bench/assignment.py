@@ -5,29 +5,19 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import Counter, deque
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bench import median_time
 from outbound.assignment import Assignment, CampaignQuota, assign
 
 REGIONS = ["西峰区", "庆城县", "环县", "华池县", "合水县", "正宁县", "宁县", "镇原县"]
 TEAMS = ["西峰一组", "西峰二组", "庆城组", "环县组", "镇原组", "夜班"]
 LOOP_ROWS = 100_000
-
-
-def median_time(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def call_center(

@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from bench import median_time
 from outbound.render import Scripts, date_cn, phone_tail, yuan
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -97,16 +95,6 @@ def contexts(count: int, seed: int = 7) -> list[dict[str, Any]]:
             }
         )
     return items
-
-
-def median_time(runs: int, work: Callable[[], object]) -> float:
-    """The median wall time of RUNS runs, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def run(renders: int = 100_000) -> None:

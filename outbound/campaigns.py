@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from outbound.config import Config, format_validation_error
+from outbound.config import Config
 from outbound.errors import UserError
 from outbound.render import Scripts
-from outbound.workspace import discover
+from outbound.workspace import load_each, read_toml
 
 Channel = Literal["call", "sms", "voice"]
 _ORDER = re.compile(r"^\s*([a-z_][a-z0-9_]*)(?:\s+(asc|desc))?\s*$")
@@ -84,26 +83,13 @@ class Campaign:
 
 
 def read_campaign(config: Config, path: Path) -> Campaign:
-    shown = path.relative_to(config.workspace) if path.is_relative_to(config.workspace) else path
-    try:
-        spec = CampaignFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{shown}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
-    except ValidationError as exc:
-        raise UserError(format_validation_error(shown, exc)) from None
+    _, spec = read_toml(config, path, CampaignFile)
     return Campaign(path.stem, path, spec)
 
 
 def load_campaigns(config: Config) -> tuple[list[Campaign], list[UserError]]:
     """Every campaign that reads, highest priority first, and the problems of the others."""
-    campaigns, problems = [], []
-    for path in discover(config.workspace / "campaigns", ".toml"):
-        try:
-            campaigns.append(read_campaign(config, path))
-        except UserError as exc:
-            problems.append(exc)
+    campaigns, problems = load_each(config, "campaigns", read_campaign)
     campaigns.sort(key=lambda c: (-c.spec.priority, c.name))
     return campaigns, problems
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from outbound.config import Config, format_validation_error
 from outbound.errors import UserError
 from outbound.rules import Rule, compile_rule
+
+Model = TypeVar("Model", bound=BaseModel)
+Item = TypeVar("Item")
 
 
 class _SegmentFile(BaseModel):
@@ -51,31 +56,42 @@ def discover(folder: Path, suffix: str) -> list[Path]:
     return files
 
 
-def read_segment(config: Config, path: Path) -> Segment:
-    """One segment file, its rule compiled against the extract's columns."""
+def read_toml(config: Config, path: Path, model: type[Model]) -> tuple[Path, Model]:
+    """A workspace file read and validated as MODEL; errors name the file as the user sees it."""
     shown = path.relative_to(config.workspace) if path.is_relative_to(config.workspace) else path
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        spec = _SegmentFile.model_validate(raw)
+        return shown, model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{shown}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise UserError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
     except ValidationError as exc:
         raise UserError(format_validation_error(shown, exc)) from None
+
+
+def read_segment(config: Config, path: Path) -> Segment:
+    """One segment file, its rule compiled against the extract's columns."""
+    shown, spec = read_toml(config, path, _SegmentFile)
     rule = compile_rule(spec.where, config.extract.column_types(), source=f"{shown}: where")
     return Segment(path.stem, path, spec.title, spec.description, rule)
 
 
-def load_segments(config: Config) -> tuple[list[Segment], list[UserError]]:
-    """Every segment that loads, and the problems of those that do not."""
-    segments, problems = [], []
-    for path in discover(config.workspace / "segments", ".toml"):
+def load_each(
+    config: Config, folder: str, read: Callable[[Config, Path], Item]
+) -> tuple[list[Item], list[UserError]]:
+    """Every file of FOLDER that reads, and the problems of those that do not: all at once."""
+    loaded, problems = [], []
+    for path in discover(config.workspace / folder, ".toml"):
         try:
-            segments.append(read_segment(config, path))
+            loaded.append(read(config, path))
         except UserError as exc:
             problems.append(exc)
-    return segments, problems
+    return loaded, problems
+
+
+def load_segments(config: Config) -> tuple[list[Segment], list[UserError]]:
+    """Every segment that loads, and the problems of those that do not."""
+    return load_each(config, "segments", read_segment)
 
 
 def find_segment(config: Config, name: str) -> Segment:
