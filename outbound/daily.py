@@ -120,7 +120,10 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     result.warned, result.expired = watched.warned, watched.expired
     agents = roster.roster_on(connection, day)
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.tz)
-    existing = _todays_existing(orders.open_work(connection), end_of_day)
+    todays = _todays_existing(orders.open_work(connection), end_of_day)
+    # Work of a campaign that has ended or gone stays open for supervisors, off the lists.
+    running = todays["campaign"].isin([c.name for c in inputs.campaigns]).to_numpy(dtype=bool)
+    existing = todays[running].reset_index(drop=True)
     calls, messages = _plan(connection, inputs, result)
     work = pd.concat(
         [_existing_work(existing), *(_new_work(c, kept) for c, kept in calls)], ignore_index=True
@@ -132,6 +135,7 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     for plan in result.campaigns:
         plan["created"] = created.get(plan["campaign"], 0)
     result.existing = _update_existing(connection, assignment, existing, day, now)
+    result.existing["of_ended_campaigns"] = int((~running).sum())
     _rerender_moved(connection, inputs, assignment, existing, agents)
     result.unassigned = _unassigned(assignment, existing)
     return result

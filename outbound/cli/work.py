@@ -39,7 +39,8 @@ def run_command(app: App, date: dt.datetime | None) -> None:
     click.echo(
         f"earlier work: {existing.get('kept', 0)} kept by their agent, "
         f"{existing.get('moved', 0)} moved, {existing.get('callbacks', 0)} callbacks due, "
-        f"{existing.get('unassigned', 0)} without an agent today"
+        f"{existing.get('unassigned', 0)} without an agent today, "
+        f"{existing.get('of_ended_campaigns', 0)} of ended campaigns left open"
     )
     click.echo(f"deadlines: {result.warned} warned, {result.expired} expired")
     if len(result.unassigned):

@@ -338,3 +338,14 @@ def test_a_suppressed_number_gets_no_work_order(center: Center) -> None:
     verdicts = center.json("why", first["line_id"], "--date", DAY)["campaigns"]
     mine = next(v for v in verdicts if v["campaign"] == first["campaign"])
     assert mine["verdict"] == "kept out: suppressed"
+
+
+def test_unfinished_work_of_an_ended_campaign_stays_open_off_the_lists(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    campaign = center.folder / "campaigns" / "complaint_callback.toml"
+    campaign.write_text(campaign.read_text("utf-8").replace("2026-11-30", DAY), "utf-8")
+    center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    tomorrow = [c["campaign"] for a in ("A01", "A02", "A03") for c in center.calls(a, NEXT)]
+    assert "complaint_callback" not in tomorrow and tomorrow
+    still_open = center.json("orders", "--state", "assigned")["orders"]
+    assert any(o["campaign"] == "complaint_callback" for o in still_open)
