@@ -35,6 +35,7 @@ run: $(STAMP) $(SAMPLE)
 	$(BIN)/engine run --date $(DAY)
 	$(BIN)/engine calls --agent A001 --date $(DAY) --limit 3
 	$(BIN)/engine calls --agent A002 --date $(DAY) --limit 3
+	$(BIN)/engine send --date $(DAY)
 	$(BIN)/engine report --date $(DAY)
 
 lint: $(STAMP)

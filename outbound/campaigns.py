@@ -48,6 +48,7 @@ class CampaignFile(BaseModel):
     order_by: str = "line_id asc"
     agents: AgentFilter = AgentFilter()
     reasons: str | None = None
+    purpose: Literal["marketing", "service"] = "marketing"  # marketing messages keep the window
 
     @model_validator(mode="after")
     def _coherent(self) -> CampaignFile:

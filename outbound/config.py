@@ -128,6 +128,49 @@ class PolicySettings(_Strict):
         return self
 
 
+class TwilioSettings(_Strict):
+    """Twilio, named but never holding secrets: those come from the environment variables named
+    here."""
+
+    api_base: str = "https://api.twilio.com"
+    account_sid_env: str = "TWILIO_ACCOUNT_SID"
+    auth_token_env: str = "TWILIO_AUTH_TOKEN"
+    messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
+    from_number: str | None = Field(default=None, pattern=r"^\+\d{6,15}$")
+    voice_from: str | None = Field(default=None, pattern=r"^\+\d{6,15}$")
+    voice_language: str = "zh-CN"
+    timeout_seconds: float = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _a_sender(self) -> TwilioSettings:
+        if not (self.messaging_service_sid or self.from_number):
+            raise ValueError("name messaging_service_sid or from_number to send SMS from")
+        return self
+
+
+class ChannelSettings(_Strict):
+    """How SMS and voice messages leave: dryrun (a file under var/) or twilio."""
+
+    sender: Literal["dryrun", "twilio"] = "dryrun"
+    public_url: str | None = Field(default=None, pattern=r"^https?://")
+    rate_per_second: float = Field(default=10, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    max_tries: int = Field(default=5, ge=1)
+    sending_window: tuple[dt.time, dt.time] = (dt.time(8), dt.time(21))
+    signature: str = "【中国电信】"
+    opt_out_hint: str = "回复TD退订"
+    twilio: TwilioSettings | None = None
+
+    @model_validator(mode="after")
+    def _twilio_configured(self) -> ChannelSettings:
+        if self.sender == "twilio" and (self.twilio is None or not self.public_url):
+            raise ValueError(
+                'sender "twilio" needs [channels.twilio] and public_url (where Twilio posts '
+                "delivery statuses)"
+            )
+        return self
+
+
 class DatabaseSettings(_Strict):
     url: str = "sqlite:///var/engine.db"
 
@@ -139,6 +182,7 @@ class Settings(_Strict):
     policy: PolicySettings = PolicySettings()
     dispositions: dict[str, Disposition] = STANDARD_DISPOSITIONS
     reasons: dict[str, dict[str, str]] = {}
+    channels: ChannelSettings = ChannelSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -155,10 +199,28 @@ class Settings(_Strict):
 class Config:
     """Settings plus where they came from: the workspace folder and its derived paths."""
 
-    def __init__(self, workspace: Path, settings: Settings, database_url: str) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        settings: Settings,
+        database_url: str,
+        environ: dict[str, str] | None = None,
+    ) -> None:
         self.workspace = workspace
         self.settings = settings
         self.database_url = database_url
+        self._environ = environ or {}
+
+    def secret(self, name: str) -> str:
+        """The value of environment variable NAME (credentials never live in files)."""
+        value = self._environ.get(name)
+        if not value:
+            raise UserError(f"environment variable {name} is not set; it holds a credential")
+        return value
+
+    @property
+    def channels(self) -> ChannelSettings:
+        return self.settings.channels
 
     @property
     def var(self) -> Path:
@@ -201,7 +263,7 @@ def load_config(workspace: Path, environ: dict[str, str] | None = None) -> Confi
     except ValidationError as exc:
         raise UserError(format_validation_error(path, exc)) from None
     url = environ.get("ENGINE_DATABASE_URL") or settings.database.url
-    return Config(workspace, settings, resolve_sqlite_path(url, workspace))
+    return Config(workspace, settings, resolve_sqlite_path(url, workspace), environ)
 
 
 def format_validation_error(path: Path, exc: ValidationError) -> str:

@@ -8,12 +8,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
 from outbound import agents as roster
-from outbound import deadlines, orders, policy, segments, snapshots, suppression
+from outbound import deadlines, orders, outbox, policy, segments, sms, snapshots, suppression
 from outbound.assignment import Assignment, CampaignQuota, assign
 from outbound.campaigns import Campaign, load_campaigns, problems_of
 from outbound.config import LINE_ID, PHONE, Config
@@ -297,16 +298,67 @@ def _write_new_calls(
 def _write_messages(
     connection: sa.Connection, inputs: _Inputs, messages: list[tuple[Campaign, pd.DataFrame]]
 ) -> dict[str, int]:
-    """Work orders holding each SMS or voice text, open for the outbox."""
+    """Work orders holding each SMS or voice text, open, and their messages in the outbox."""
     created = {}
-    nobody = pd.DataFrame({"agent_id": [None], "name": [None], "team": [None]})
     for campaign, kept in messages:
         rows = kept.reset_index(drop=True)
-        texts = _render(inputs, campaign, rows, nobody.iloc[[0] * len(rows)].reset_index(drop=True))
+        texts = _message_texts(inputs, campaign, rows)
+        marketing = campaign.spec.purpose == "marketing"
         frame = _orders(inputs, campaign, rows, texts).assign(state="open")
-        _insert_with_events(connection, inputs, campaign, frame, None)
+        order_ids = _insert_with_events(connection, inputs, campaign, frame, None)
+        outbox.add(connection, frame.assign(order_id=order_ids), inputs.day, marketing, inputs.now)
         created[campaign.name] = len(frame)
     return created
+
+
+def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> list[str]:
+    """Each row's SMS or voice text; an SMS normalised for the medium, a marketing SMS signed
+    and carrying the opt-out hint."""
+    nobody = pd.DataFrame({"agent_id": [None] * len(rows), "name": None, "team": None})
+    texts = _render(inputs, campaign, rows, nobody)
+    channels = inputs.config.channels
+    if campaign.spec.channel == "sms":
+        texts = [sms.normalise(text) for text in texts]
+        if campaign.spec.purpose == "marketing":
+            texts = [sms.marketing(t, channels.signature, channels.opt_out_hint) for t in texts]
+    return texts
+
+
+def preview_messages(
+    config: Config, engine: sa.Engine, name: str, day: dt.date, now: dt.datetime
+) -> tuple[Campaign, pd.DataFrame]:
+    """Every message CAMPAIGN would send from the latest extract (holdout left out), with its
+    cost, without writing anything."""
+    campaigns, chosen = active(config, day)
+    campaign = next((c for c in campaigns if c.name == name), None)
+    if campaign is None:
+        running = ", ".join(c.name for c in campaigns)
+        raise UserError(f"no campaign {name!r} runs on {day}; running: {running}")
+    if campaign.spec.channel == "call":
+        raise UserError(f"{name} is a call campaign; its scripts show on agents' lists")
+    months = segments.load_months(config, engine, None, [chosen[name]], every_column=True)
+    previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
+    inputs = _Inputs(
+        config, Scripts(config.workspace / "scripts"), campaigns, chosen, months, previous, day, now
+    )
+    members = segments.members(chosen[name], months)
+    nobody = policy.Contacts((), (), (), ())
+    kept, _ = policy.apply(members, name, campaign.spec.holdout_percent, nobody, ())
+    kept = _ranked(kept, campaign)
+    if campaign.spec.per_day:
+        kept = kept.head(campaign.spec.per_day)
+    texts = _message_texts(inputs, campaign, kept)
+    costs = [sms.cost(text) for text in texts]
+    return campaign, pd.DataFrame(
+        {
+            "line_id": kept[LINE_ID].astype(str),
+            "phone": kept[PHONE].astype(str),
+            "text": texts,
+            "characters": [c.characters for c in costs],
+            "encoding": [c.encoding for c in costs],
+            "segments": [c.segments for c in costs],
+        }
+    )
 
 
 def _orders(
@@ -338,9 +390,10 @@ def _insert_with_events(
     campaign: Campaign,
     frame: pd.DataFrame,
     basis: pd.Series | None,
-) -> None:
+) -> np.ndarray:
+    """Insert FRAME's orders with their events (and list lines when assigned); their ids."""
     if frame.empty:
-        return
+        return np.array([], dtype=np.int64)
     orders.insert_orders(connection, frame)
     ids = orders.ids_of(
         connection, campaign.name, campaign.spec.channel, inputs.months.month, frame["line_id"]
@@ -365,6 +418,7 @@ def _insert_with_events(
         orders.insert_list_items(
             connection, listed.assign(day=inputs.day, campaign=campaign.name, new=True)
         )
+    return order_ids
 
 
 def _render(

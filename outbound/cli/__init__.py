@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -111,12 +112,15 @@ def fail_on(problems: list[UserError]) -> None:
 
 
 @contextmanager
-def progress(label: str, total: int) -> Iterator[Callable[[int], object]]:
-    """A progress bar on a terminal for large inputs; silent otherwise."""
-    if not stderr.is_terminal or total < 8 << 20:
+def progress(label: str, total: int, unit: str = "bytes") -> Iterator[Callable[[int], object]]:
+    """A progress bar on a terminal for large inputs (8 MB, or 100 messages); silent otherwise."""
+    if not stderr.is_terminal or total < (8 << 20 if unit == "bytes" else 100):
         yield lambda _: None
         return
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    counted = (
+        (MofNCompleteColumn(),) if unit != "bytes" else (DownloadColumn(), TransferSpeedColumn())
+    )
+    columns = (BarColumn(), *counted, TimeRemainingColumn())
     with Progress(
         *Progress.get_default_columns()[:1], *columns, console=stderr, transient=True
     ) as bar:
@@ -125,7 +129,6 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], object]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         code = cli.main(args=argv, prog_name="engine", standalone_mode=False)
@@ -150,4 +153,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The command modules add their commands to `cli`; they import what is defined above.
-from outbound.cli import data, people, work  # noqa: E402, F401
+from outbound.cli import data, messages, people, work  # noqa: E402, F401

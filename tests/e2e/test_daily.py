@@ -329,6 +329,7 @@ def test_a_suppressed_number_gets_no_work_order(center: Center) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     first = center.calls("A04", DAY)[-1]
     with sa.create_engine(os.environ["ENGINE_DATABASE_URL"]).begin() as connection:
+        connection.execute(sa.text("delete from outbox"))
         connection.execute(sa.text("delete from events"))
         connection.execute(sa.text("delete from list_items"))
         connection.execute(sa.text("delete from work_orders"))
@@ -349,3 +350,15 @@ def test_unfinished_work_of_an_ended_campaign_stays_open_off_the_lists(center: C
     assert "complaint_callback" not in tomorrow and tomorrow
     still_open = center.json("orders", "--state", "assigned")["orders"]
     assert any(o["campaign"] == "complaint_callback" for o in still_open)
+
+
+def test_a_dry_run_wave_writes_each_message_once_to_a_file(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    messages = center.json("outbox")["messages"]
+    out = center.ok("send", "--dry-run", now=f"{DAY} 09:00")
+    assert f"dryrun: {len(messages)} sent" in out
+    lines = (center.folder / "var" / "outbox" / "dryrun.jsonl").read_text("utf-8").splitlines()
+    written = [json.loads(line) for line in lines]
+    assert sorted(w["outbox"] for w in written) == sorted(m["id"] for m in messages)
+    assert written[0]["body"].startswith("【中国电信】")
+    assert "nothing due" in center.ok("send", "--dry-run", now=f"{DAY} 09:30")

@@ -1,0 +1,100 @@
+"""Commands of the SMS and voice channel: send, outbox, preview-message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from outbound import daily, outbox, output, sending
+from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, progress
+
+
+@cli.command("send")
+@DATE
+@click.option("--campaign", help="Only this campaign's messages.")
+@click.option("--dry-run", is_flag=True, help="Write to var/outbox/dryrun.jsonl, send nothing.")
+@click.pass_obj
+def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_run: bool) -> None:
+    """Send the outbox's due SMS and voice messages, each exactly once, at the configured rate."""
+    channel = sending.channel_for(app.config, dry_run)
+    with app.engine.connect() as connection:
+        due = len(outbox.due(connection, app.now(), date and date.date(), campaign))
+    with progress(f"sending through {channel.name}", due, unit="messages") as advance:
+        wave = sending.send_wave(
+            app.config,
+            app.engine,
+            channel,
+            app.now(),
+            day=date and date.date(),
+            campaign=campaign,
+            progress=advance,
+        )
+    counts = ", ".join(f"{count} {word}" for word, count in sorted(wave.counts.items()))
+    click.echo(f"{channel.name}: {counts or 'nothing due'} in {wave.seconds:.1f} s")
+    if wave.settled_after_crash:
+        click.echo(f"  {wave.settled_after_crash} left in sending by an earlier wave settled")
+    if wave.waiting_for_window:
+        opening = app.config.channels.sending_window[0]
+        click.echo(
+            f"  {wave.waiting_for_window} marketing messages wait for the window ({opening:%H:%M})"
+        )
+    if wave.stopped:
+        raise click.ClickException(f"the wave stopped: {wave.stopped}")
+
+
+@cli.command("outbox")
+@DATE
+@click.option("--campaign", help="Only this campaign's messages.")
+@click.option("--state", help="pending, sending, sent, delivered, undelivered, failed, blocked.")
+@FORMAT
+@OUTPUT
+@click.pass_obj
+def outbox_command(
+    app: App,
+    date: dt.datetime | None,
+    campaign: str | None,
+    state: str | None,
+    fmt: str,
+    output_path: click.Path | None,
+) -> None:
+    """The outbox: each message with its state, provider id and error."""
+    with app.engine.connect() as connection:
+        rows = outbox.listing(connection, date and date.date(), campaign, state)
+    counts = rows["state"].value_counts().to_dict()
+    output.emit(
+        fmt,
+        rows,
+        {"count": len(rows), "states": counts, "messages": output.records(rows)},
+        output=output_path,  # type: ignore[arg-type]
+    )
+
+
+@cli.command("preview-message")
+@click.argument("campaign")
+@DATE
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(min=0))
+@FORMAT
+@click.pass_obj
+def preview_message_command(
+    app: App, campaign: str, date: dt.datetime | None, limit: int, fmt: str
+) -> None:
+    """Sample messages of CAMPAIGN as they will go, with characters and SMS segments, and the
+    wave's total."""
+    chosen, messages = daily.preview_messages(
+        app.config, app.engine, campaign, app.day(date), app.now()
+    )
+    total = int(messages["segments"].sum())
+    document = {
+        "campaign": chosen.name,
+        "channel": chosen.spec.channel,
+        "messages": len(messages),
+        "segments": total,
+        "sample": output.records(messages.head(limit)),
+    }
+    if fmt == "table":
+        click.echo(
+            f"{chosen.name} ({chosen.spec.channel}): {len(messages):,} messages, "
+            f"{total:,} SMS segments in all"
+        )
+    output.emit(fmt, messages.head(limit), document)

@@ -1,0 +1,215 @@
+"""SMS and voice through the command line against a local Twilio that checks every request
+against Twilio's OpenAPI description, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from outbound.sample import extract_frame, write_csv
+from tests.e2e.test_daily import Center
+from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer, serve
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
+ROOT = Path(__file__).resolve().parent.parent.parent
+DAY = "2026-11-02"
+
+
+@pytest.fixture
+def peer() -> Iterator[TwilioPeer]:
+    twilio, server = serve()
+    yield twilio
+    server.shutdown()
+
+
+def channels(peer: TwilioPeer, rate: float = 50, timeout: float = 2) -> str:
+    return f"""
+[channels]
+sender = "twilio"
+public_url = "https://engine.example.cn"
+rate_per_second = {rate}
+max_tries = 4
+
+[channels.twilio]
+api_base = "{peer.url}"
+messaging_service_sid = "MG{"0" * 32}"
+voice_from = "+869348000000"
+timeout_seconds = {timeout}
+"""
+
+
+@pytest.fixture
+def center(
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    peer: TwilioPeer,
+) -> Center:
+    folder = tmp_path / "center"
+    shutil.copytree(FIXTURE, folder)
+    with (folder / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(channels(peer))
+    monkeypatch.setenv("ENGINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    september = extract_frame(600, "2026-09", seed=11)
+    october = extract_frame(600, "2026-10", seed=11, previous=september)
+    write_csv(september, folder / "2026-09.csv", encoding="gbk")
+    write_csv(october, folder / "2026-10.csv", encoding="utf-8")
+    center = Center(folder, capsys)
+    center.ok("import", str(folder / "2026-09.csv"), "--month", "2026-09")
+    center.ok("import", str(folder / "2026-10.csv"), "--month", "2026-10")
+    center.ok("agents", "import", str(folder / "agents.csv"))
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    return center
+
+
+def outbox(center: Center) -> list[dict]:
+    return center.json("outbox")["messages"]
+
+
+def test_a_wave_sends_each_due_sms_once_and_every_request_matches_twilios_api(
+    center: Center, peer: TwilioPeer
+) -> None:
+    due = outbox(center)
+    assert due and {m["state"] for m in due} == {"pending"}
+    assert all(
+        m["body"].startswith("【中国电信】") and m["body"].endswith("回复TD退订") for m in due
+    )
+    out = center.ok("send", now=f"{DAY} 09:00")
+    assert f"{len(due)} sent" in out
+    assert peer.violations == []
+    assert sorted(c.outbox_id for c in peer.created) == sorted(m["id"] for m in due)
+    assert {c.params["StatusCallback"][0].split("?")[0] for c in peer.created} == {
+        "https://engine.example.cn/twilio/status"
+    }
+    sent = outbox(center)
+    assert {m["state"] for m in sent} == {"sent"} and all(m["provider_id"] for m in sent)
+    assert "nothing due" in center.ok("send", now=f"{DAY} 09:30")
+    assert len(peer.created) == len(due)
+
+
+def test_the_local_twilio_flags_a_request_its_api_does_not_take(peer: TwilioPeer) -> None:
+    url = f"{peer.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+    requests.post(url, data={"To": "13993412345", "Bodyy": "x"}, auth=(ACCOUNT, TOKEN), timeout=5)
+    assert any("unknown parameter Bodyy" in v for v in peer.violations)
+    assert any("To='13993412345' is not an E.164 number" in v for v in peer.violations)
+
+
+def test_marketing_messages_wait_for_the_sending_window(center: Center, peer: TwilioPeer) -> None:
+    early = center.ok("send", now=f"{DAY} 07:45")
+    assert "marketing messages wait for the window (08:00)" in early
+    assert peer.created == []
+    center.ok("send", now=f"{DAY} 08:01")
+    assert len(peer.created) == len(outbox(center))
+
+
+def test_429_bursts_are_retried_later_and_nothing_is_sent_twice(
+    center: Center, peer: TwilioPeer
+) -> None:
+    peer.script.extend(Answer(status=429, code=20429, create=False) for _ in range(3))
+    out = center.ok("send", now=f"{DAY} 09:00")
+    assert "3 retry" in out
+    waiting = [m for m in outbox(center) if m["state"] == "pending"]
+    assert len(waiting) == 3 and all(m["error_code"] == "20429" for m in waiting)
+    center.ok("send", now=f"{DAY} 10:00")
+    counts = Counter(c.outbox_id for c in peer.created)
+    assert set(counts.values()) == {1} and len(counts) == len(outbox(center))
+
+
+def test_a_5xx_or_a_timeout_after_twilio_created_the_message_is_settled_without_resending(
+    center: Center, peer: TwilioPeer
+) -> None:
+    peer.script.append(Answer(status=503, create=True))
+    peer.script.append(Answer(sleep=2.5, create=True))  # past the 2 s client timeout
+    out = center.ok("send", now=f"{DAY} 09:00")
+    assert "2 unknown" in out
+    assert sum(m["state"] == "sending" for m in outbox(center)) == 2
+    again = center.ok("send", now=f"{DAY} 09:10")
+    assert "2 left in sending by an earlier wave settled" in again
+    counts = Counter(c.outbox_id for c in peer.created)
+    assert set(counts.values()) == {1}
+    assert {m["state"] for m in outbox(center)} == {"sent"}
+
+
+def test_invalid_and_opted_out_numbers_go_on_the_suppression_list(
+    center: Center, peer: TwilioPeer
+) -> None:
+    peer.script.append(Answer(status=400, code=21211, create=False))
+    peer.script.append(Answer(status=400, code=21610, create=False))
+    center.ok("send", now=f"{DAY} 09:00")
+    failed = [m for m in outbox(center) if m["state"] == "failed"]
+    assert sorted(m["error_code"] for m in failed) == ["21211", "21610"]
+    reasons = {s["phone"]: s["reason"] for s in center.json("suppress", "list")["suppressions"]}
+    assert sorted(reasons[m["phone"]] for m in failed) == ["opt_out", "wrong_number"]
+
+
+def test_a_permission_error_stops_the_wave_and_says_why(center: Center, peer: TwilioPeer) -> None:
+    peer.script.append(Answer(status=400, code=21408, create=False))
+    err = center.refused("send", now=f"{DAY} 09:00")
+    assert "the wave stopped: Twilio 21408" in err
+    assert any(m["state"] == "pending" for m in outbox(center))
+
+
+def test_the_rate_is_never_exceeded_in_any_second(center: Center, peer: TwilioPeer) -> None:
+    config = center.folder / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("rate_per_second = 50", "rate_per_second = 8"), "utf-8"
+    )
+    center.ok("send", now=f"{DAY} 09:00")
+    arrivals = sorted(peer.arrivals)
+    assert len(arrivals) > 8
+    busiest = max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals)
+    assert busiest <= 8
+
+
+def test_a_wave_killed_midway_and_restarted_sends_each_message_exactly_once(
+    center: Center, peer: TwilioPeer
+) -> None:
+    config = center.folder / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("rate_per_second = 50", "rate_per_second = 10"), "utf-8"
+    )
+    total = len(outbox(center))
+    environ = dict(os.environ)
+    command = [sys.executable, str(ROOT / "engine.py"), "--workspace", str(center.folder)]
+    wave = subprocess.Popen([*command, "--now", f"{DAY} 09:00", "send"], env=environ)
+    deadline = time.monotonic() + 60
+    while len(peer.created) < total // 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    wave.send_signal(signal.SIGKILL)
+    wave.wait()
+    assert 0 < len(peer.created) < total
+    finish = subprocess.run(
+        [*command, "--now", f"{DAY} 09:20", "send"], env=environ, capture_output=True, text=True
+    )
+    assert finish.returncode == 0, finish.stderr
+    counts = Counter(c.outbox_id for c in peer.created)
+    assert len(counts) == total and set(counts.values()) == {1}
+    states = json.loads(
+        subprocess.run(
+            [*command, "outbox", "--format", "json"], env=environ, capture_output=True, text=True
+        ).stdout
+    )["states"]
+    assert states == {"sent": total}
+
+
+def test_preview_message_shows_the_text_its_length_and_the_waves_segments(center: Center) -> None:
+    preview = center.json("preview-message", "upsell_sms", "--limit", "2", "--date", DAY)
+    assert preview["channel"] == "sms" and len(preview["sample"]) == 2
+    first = preview["sample"][0]
+    assert first["text"].startswith("【中国电信】") and first["encoding"] == "UCS-2"
+    assert first["segments"] == (1 if first["characters"] <= 70 else -(-first["characters"] // 67))
+    assert preview["segments"] >= preview["messages"] > 0
