@@ -5,76 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from outbound.cli import main
-from outbound.sample import extract_frame, write_csv
+from tests.e2e.conftest import Center
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAY, NEXT, THIRD = "2026-11-02", "2026-11-03", "2026-11-04"
 NAMES = {"A01": "王丽", "A02": "李强", "A03": "张敏", "A04": "刘洋", "A05": "陈静", "A06": "赵磊"}
-
-
-class Center:
-    """A call center's workspace with two months imported and the roster loaded."""
-
-    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.folder, self.capsys = folder, capsys
-
-    def engine(self, *args: str, now: str | None = None) -> tuple[int, str, str]:
-        prefix = ["--workspace", str(self.folder)] + (["--now", now] if now else [])
-        try:
-            main([*prefix, *args])
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def ok(self, *args: str, now: str | None = None) -> str:
-        code, out, err = self.engine(*args, now=now)
-        assert code == 0, err
-        return out
-
-    def json(self, *args: str, now: str | None = None) -> dict:
-        return json.loads(self.ok(*args, "--format", "json", now=now))
-
-    def calls(self, agent: str, day: str) -> list[dict]:
-        return self.json("calls", "--agent", agent, "--date", day)["calls"]
-
-    def refused(self, *args: str, now: str | None = None) -> str:
-        code, _, err = self.engine(*args, now=now)
-        assert code == 1, err
-        assert "Traceback" not in err
-        return err
-
-
-@pytest.fixture
-def center(
-    tmp_path: Path,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Center:
-    folder = tmp_path / "center"
-    shutil.copytree(FIXTURE, folder)
-    monkeypatch.setenv("ENGINE_DATABASE_URL", database_url)
-    september = extract_frame(600, "2026-09", seed=11)
-    october = extract_frame(600, "2026-10", seed=11, previous=september)
-    write_csv(september, folder / "2026-09.csv", encoding="gbk")
-    write_csv(october, folder / "2026-10.csv", encoding="utf-8")
-    center = Center(folder, capsys)
-    center.ok("import", str(folder / "2026-09.csv"), "--month", "2026-09")
-    center.ok("import", str(folder / "2026-10.csv"), "--month", "2026-10")
-    center.ok("agents", "import", str(folder / "agents.csv"))
-    return center
 
 
 def count_orders(center: Center) -> int:

@@ -5,75 +5,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from outbound.sample import extract_frame, write_csv
-from tests.e2e.test_daily import Center
-from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer, serve
+from tests.e2e.conftest import DAY, Center
+from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
 ROOT = Path(__file__).resolve().parent.parent.parent
-DAY = "2026-11-02"
 
 
 @pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    twilio, server = serve()
-    yield twilio
-    server.shutdown()
-
-
-def channels(peer: TwilioPeer, rate: float = 50, timeout: float = 2) -> str:
-    return f"""
-[channels]
-sender = "twilio"
-public_url = "https://engine.example.cn"
-rate_per_second = {rate}
-max_tries = 4
-
-[channels.twilio]
-api_base = "{peer.url}"
-messaging_service_sid = "MG{"0" * 32}"
-voice_from = "+869348000000"
-timeout_seconds = {timeout}
-"""
-
-
-@pytest.fixture
-def center(
-    tmp_path: Path,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    peer: TwilioPeer,
-) -> Center:
-    folder = tmp_path / "center"
-    shutil.copytree(FIXTURE, folder)
-    with (folder / "config.toml").open("a", encoding="utf-8") as config:
-        config.write(channels(peer))
-    monkeypatch.setenv("ENGINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    september = extract_frame(600, "2026-09", seed=11)
-    october = extract_frame(600, "2026-10", seed=11, previous=september)
-    write_csv(september, folder / "2026-09.csv", encoding="gbk")
-    write_csv(october, folder / "2026-10.csv", encoding="utf-8")
-    center = Center(folder, capsys)
-    center.ok("import", str(folder / "2026-09.csv"), "--month", "2026-09")
-    center.ok("import", str(folder / "2026-10.csv"), "--month", "2026-10")
-    center.ok("agents", "import", str(folder / "agents.csv"))
-    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    return center
+def center(messaging_center: Center) -> Center:
+    return messaging_center
 
 
 def outbox(center: Center) -> list[dict]:

@@ -1,0 +1,160 @@
+"""Twilio's webhooks over real HTTP: signed with Twilio's own RequestValidator against the
+public URL while the app listens on a local port, as behind a proxy; forged ones refused."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+import sqlalchemy as sa
+import uvicorn
+from twilio.request_validator import RequestValidator
+
+from outbound.config import load_config
+from outbound.store.db import open_database
+from outbound.web.app import create_app
+from tests.e2e.conftest import DAY, Center
+from tests.peers.twilio import TOKEN, TwilioPeer
+
+PUBLIC = "https://engine.example.cn"
+
+
+class Webhooks:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.signer = RequestValidator(TOKEN)
+
+    def post(self, path: str, form: dict[str, str], *, forged: bool = False) -> requests.Response:
+        signature = self.signer.compute_signature(PUBLIC + path, form)
+        if forged:
+            signature = signature[:-2] + "xx"
+        return requests.post(
+            self.base + path, data=form, headers={"X-Twilio-Signature": signature}, timeout=10
+        )
+
+
+@pytest.fixture
+def center(messaging_center: Center) -> Center:
+    return messaging_center
+
+
+@pytest.fixture
+def hooks(center: Center) -> Iterator[Webhooks]:
+    config = load_config(center.folder)
+    engine = open_database(config.database_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, engine), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield Webhooks(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+    engine.dispose()
+
+
+def sent(center: Center) -> list[dict]:
+    center.ok("send", now=f"{DAY} 09:00")
+    return center.json("outbox")["messages"]
+
+
+def test_a_signed_delivery_status_settles_its_message_and_closes_the_order(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+) -> None:
+    message = sent(center)[0]
+    form = {"MessageSid": message["provider_id"], "MessageStatus": "delivered"}
+    answer = hooks.post(f"/twilio/status?o={message['id']}", form)
+    assert answer.status_code == 200 and answer.text == "delivered"
+    again = hooks.post(f"/twilio/status?o={message['id']}", form | {"MessageStatus": "sent"})
+    assert again.text == "no change"  # a late "sent" never moves it back
+    states = {m["id"]: m["state"] for m in center.json("outbox")["messages"]}
+    assert states[message["id"]] == "delivered"
+
+
+def test_a_forged_or_unsigned_callback_gets_403_and_changes_nothing(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+) -> None:
+    message = sent(center)[0]
+    form = {"MessageSid": message["provider_id"], "MessageStatus": "failed"}
+    assert hooks.post(f"/twilio/status?o={message['id']}", form, forged=True).status_code == 403
+    unsigned = requests.post(hooks.base + f"/twilio/status?o={message['id']}", data=form, timeout=5)
+    assert unsigned.status_code == 403
+    # Signed for another message id: the query string is part of what is signed.
+    signature = hooks.signer.compute_signature(PUBLIC + "/twilio/status?o=999", form)
+    moved = requests.post(
+        hooks.base + f"/twilio/status?o={message['id']}",
+        data=form,
+        headers={"X-Twilio-Signature": signature},
+        timeout=5,
+    )
+    assert moved.status_code == 403
+    states = {m["id"]: m["state"] for m in center.json("outbox")["messages"]}
+    assert states[message["id"]] == "sent"
+
+
+def test_an_unreachable_handset_is_tried_again_and_a_landline_suppressed(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+) -> None:
+    first, second = sent(center)[:2]
+    hooks.post(
+        f"/twilio/status?o={first['id']}",
+        {"MessageSid": first["provider_id"], "MessageStatus": "undelivered", "ErrorCode": "30003"},
+    )
+    hooks.post(
+        f"/twilio/status?o={second['id']}",
+        {"MessageSid": second["provider_id"], "MessageStatus": "failed", "ErrorCode": "30006"},
+    )
+    messages = center.json("outbox")["messages"]
+    retried = [m for m in messages if m["phone"] == first["phone"] and m["state"] == "pending"]
+    assert len(retried) == 1
+    reasons = {s["phone"]: s["reason"] for s in center.json("suppress", "list")["suppressions"]}
+    assert reasons == {second["phone"]: "wrong_number"}
+
+
+@pytest.mark.parametrize("word", ["TD", "退订", " stop ", "Unsubscribe"])
+def test_an_opt_out_word_suppresses_the_number_and_start_lifts_it(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+    word: str,
+) -> None:
+    phone = "+8613993412345"
+    form = {"MessageSid": "SM" + "1" * 32, "From": phone, "Body": word}
+    answer = hooks.post("/twilio/inbound", form)
+    assert answer.status_code == 200 and "<Response>" in answer.text
+    suppressed = center.json("suppress", "list")["suppressions"]
+    assert [(s["phone"], s["reason"]) for s in suppressed] == [(phone, "opt_out")]
+    assert word.strip() in suppressed[0]["note"]  # the message kept as consent evidence
+    hooks.post("/twilio/inbound", form | {"MessageSid": "SM" + "2" * 32, "Body": "订阅"})
+    assert center.json("suppress", "list")["suppressions"] == []
+
+
+def test_other_inbound_text_is_kept_for_an_agent_and_a_repeat_is_dropped(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+) -> None:
+    form = {"MessageSid": "SM" + "3" * 32, "From": "+8613993412345", "Body": "请明天下午给我回电话"}
+    hooks.post("/twilio/inbound", form)
+    hooks.post("/twilio/inbound", form)
+    engine = sa.create_engine(load_config(center.folder).database_url)
+    with engine.connect() as connection:
+        kept = connection.execute(sa.text("select body, action from inbound_messages")).all()
+    engine.dispose()
+    assert [tuple(row) for row in kept] == [("请明天下午给我回电话", "kept")]
+    assert center.json("suppress", "list")["suppressions"] == []
