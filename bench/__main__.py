@@ -4,7 +4,8 @@ python -m bench          1,000,000 rows: import against pyarrow's and pandas' re
                          segments against hand-written pandas masks
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
 Then the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
-rendering against bare Jinja2, and writing 1,000,000 work orders on SQLite and PostgreSQL.
+rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, and a
+wave of 10,000 SMS at 100/s against the local Twilio.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench import assignment, masks, median_time, orders, render
+from bench import assignment, masks, median_time, orders, render, sending
 from outbound import policy, segments, snapshots
 from outbound.config import load_config
 from outbound.imports import import_extract
@@ -218,6 +219,7 @@ def main() -> None:
     print()
     render.run()
     orders.run()
+    sending.run()
 
 
 if __name__ == "__main__":

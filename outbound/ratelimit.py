@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 
 # Requests released a second apart can arrive a little closer: a small margin absorbs that.
-MARGIN_SECONDS = 0.02
+MARGIN_SECONDS = 0.03
 
 
 class RateLimit:

@@ -5,6 +5,7 @@ and looked up (find) before anything is sent again."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from xml.sax.saxutils import escape
 
 import requests
@@ -67,10 +68,7 @@ class Twilio:
     def _call(self, message: Outgoing, callback: str) -> str:
         if not self.settings.voice_from:
             raise TransportError("voice needs [channels.twilio] voice_from", "stop_wave")
-        twiml = (
-            f'<Response><Say language="{escape(self.settings.voice_language)}">'
-            f"{escape(message.body)}</Say></Response>"
-        )
+        twiml = voice_twiml(message.body, self.settings.voice_language)
         if len(twiml) > TWIML_LIMIT:
             raise TransportError(
                 f"the voice text is over Twilio's {TWIML_LIMIT} characters", "failed"
@@ -101,6 +99,13 @@ class Twilio:
         except requests.RequestException as exc:
             raise TransportError(f"cannot reach Twilio: {exc}", "unknown") from None
         return None
+
+
+def voice_twiml(text: str, language: str) -> str:
+    """TwiML that plays TEXT when it is the URL of a recording (.mp3, .wav), else says it."""
+    if re.fullmatch(r"https?://\S+\.(mp3|wav)", text.strip(), re.IGNORECASE):
+        return f"<Response><Play>{escape(text.strip())}</Play></Response>"
+    return f'<Response><Say language="{escape(language)}">{escape(text)}</Say></Response>'
 
 
 def _mapped(status: int, code: str, text: str) -> TransportError:

@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.conftest import DAY, Center
+from outbound.channels.twilio import voice_twiml
+from tests.e2e.conftest import DAY, Center, channels
 from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -163,3 +165,38 @@ def test_preview_message_shows_the_text_its_length_and_the_waves_segments(center
     assert first["text"].startswith("【中国电信】") and first["encoding"] == "UCS-2"
     assert first["segments"] == (1 if first["characters"] <= 70 else -(-first["characters"] // 67))
     assert preview["segments"] >= preview["messages"] > 0
+
+
+def test_a_voice_message_is_a_call_whose_twiml_says_the_text_in_chinese(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = new_center(channels(peer))
+    (center.folder / "campaigns" / "upsell_sms.toml").unlink()
+    (center.folder / "scripts" / "voice.j2").write_text(
+        "您好{{ customer.customer_name }}，您的号码{{ customer.phone | phone_tail }}已两月无通话。",
+        encoding="utf-8",
+    )
+    (center.folder / "campaigns" / "voice.toml").write_text(
+        'segment = "zero_usage"\nchannel = "voice"\nscript = "voice.j2"\n'
+        "start = 2026-11-01\nend = 2026-11-30\npriority = 200\nper_day = 3\n",
+        encoding="utf-8",
+    )
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    assert "3 sent" in center.ok("send", now=f"{DAY} 10:00")
+    calls = [c for c in peer.created if c.kind == "Calls"]
+    assert len(calls) == 3 and peer.violations == []
+    twiml = calls[0].params["Twiml"][0]
+    assert twiml.startswith('<Response><Say language="zh-CN">您好') and "尾号" in twiml
+    assert calls[0].params["StatusCallbackEvent"] == [
+        "initiated",
+        "ringing",
+        "answered",
+        "completed",
+    ]
+
+
+def test_a_recording_url_as_the_voice_text_is_played() -> None:
+    twiml = voice_twiml("https://cdn.example.cn/提醒.mp3", "zh-CN")
+    assert twiml == "<Response><Play>https://cdn.example.cn/提醒.mp3</Play></Response>"
+    assert "<Say" in voice_twiml("余额不足 & 请充值", "zh-CN")
+    assert "&amp;" in voice_twiml("余额不足 & 请充值", "zh-CN")
