@@ -200,3 +200,15 @@ def test_a_recording_url_as_the_voice_text_is_played() -> None:
     assert twiml == "<Response><Play>https://cdn.example.cn/提醒.mp3</Play></Response>"
     assert "<Say" in voice_twiml("余额不足 & 请充值", "zh-CN")
     assert "&amp;" in voice_twiml("余额不足 & 请充值", "zh-CN")
+
+
+def test_a_number_suppressed_after_the_run_is_blocked_not_sent(
+    center: Center, peer: TwilioPeer
+) -> None:
+    first = outbox(center)[0]
+    center.ok("suppress", "add", first["phone"], "--reason", "opt_out")
+    out = center.ok("send", "--campaign", "upsell_sms", now=f"{DAY} 09:00")
+    assert "1 blocked" in out
+    states = {m["id"]: m["state"] for m in outbox(center)}
+    assert states[first["id"]] == "blocked"
+    assert first["id"] not in {c.outbox_id for c in peer.created}

@@ -158,3 +158,14 @@ def test_other_inbound_text_is_kept_for_an_agent_and_a_repeat_is_dropped(
     engine.dispose()
     assert [tuple(row) for row in kept] == [("请明天下午给我回电话", "kept")]
     assert center.json("suppress", "list")["suppressions"] == []
+
+
+def test_call_statuses_move_a_voice_message_forward_only(
+    center: Center, peer: TwilioPeer, hooks: Webhooks
+) -> None:
+    message = sent(center)[0]
+    path = f"/twilio/status?o={message['id']}"
+    for status, expected in [("ringing", "no change"), ("completed", "delivered")]:
+        answer = hooks.post(path, {"CallSid": "CA" + "9" * 32, "CallStatus": status})
+        assert answer.text == expected
+    assert hooks.post(path, {"CallSid": "CA" + "9" * 32, "CallStatus": "busy"}).text == "no change"
