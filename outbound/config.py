@@ -171,6 +171,16 @@ class ChannelSettings(_Strict):
         return self
 
 
+class ScheduleSettings(_Strict):
+    """When the scheduler (engine serve or engine scheduler) does the day's work, local time."""
+
+    daily_run: dt.time = dt.time(7, 30)
+    sms_waves: tuple[dt.time, ...] = (dt.time(9), dt.time(14))
+    deadline_watch_minutes: int = Field(default=15, ge=1)
+    drop_folder: str | None = "inbox"
+    drop_folder_minutes: int = Field(default=5, ge=1)
+
+
 class DatabaseSettings(_Strict):
     url: str = "sqlite:///var/engine.db"
 
@@ -183,6 +193,7 @@ class Settings(_Strict):
     dispositions: dict[str, Disposition] = STANDARD_DISPOSITIONS
     reasons: dict[str, dict[str, str]] = {}
     channels: ChannelSettings = ChannelSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -1,21 +1,66 @@
-"""`engine serve`: the web app (Twilio's webhooks for now)."""
+"""`engine serve` (the web app and the scheduler), `engine scheduler`, `engine jobs`."""
 
 from __future__ import annotations
 
-import click
+import logging
+import signal
+import threading
 
-from outbound.cli import App, cli
+import click
+import sqlalchemy as sa
+
+from outbound import jobs, orders, output
+from outbound.cli import FORMAT, App, cli
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Serve the web app only.")
 @click.pass_obj
-def serve_command(app: App, host: str, port: int) -> None:
-    """Serve the web app. Behind a proxy, set [channels] public_url to the address Twilio calls:
-    signatures are checked against it."""
+def serve_command(app: App, host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web app, and run the scheduler beside it. Behind a proxy, set [channels]
+    public_url to the address Twilio calls: signatures are checked against it."""
     import uvicorn
 
+    from outbound import scheduler
     from outbound.web.app import create_app
 
-    uvicorn.run(create_app(app.config, app.engine), host=host, port=port, log_level="info")
+    stop = threading.Event()
+    if not no_scheduler:
+        threading.Thread(
+            target=scheduler.run, args=(app.config, app.engine, stop), daemon=True
+        ).start()
+    try:
+        uvicorn.run(create_app(app.config, app.engine), host=host, port=port, log_level="info")
+    finally:
+        stop.set()
+
+
+@cli.command("scheduler")
+@click.pass_obj
+def scheduler_command(app: App) -> None:
+    """Run the scheduler alone, in the foreground, until Ctrl-C (or SIGTERM). Several may run:
+    one is elected, the others stand by."""
+    from outbound import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler.run(app.config, app.engine, stop)
+
+
+@cli.command("jobs")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@FORMAT
+@click.pass_obj
+def jobs_command(app: App, limit: int, fmt: str) -> None:
+    """The scheduled jobs' latest runs: started, finished, failed with the error."""
+    table = jobs.JOB_RUNS
+    with app.engine.connect() as connection:
+        runs = orders.frame(
+            connection, sa.select(table).order_by(table.c.started_at.desc()).limit(limit)
+        )
+    runs = output.in_zone(runs, app.config.tz)
+    output.emit(fmt, runs, {"runs": output.records(runs)})

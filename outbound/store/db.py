@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,17 +15,37 @@ from sqlalchemy.exc import OperationalError
 from outbound.errors import UserError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK = 20_261_001
+
+
+@contextmanager
+def _migration_lock(sqlite_file: Path | None) -> Iterator[None]:
+    """On SQLite, a file lock beside the database for the time of the migration."""
+    if sqlite_file is None:
+        yield
+        return
+    with sqlite_file.with_name(sqlite_file.name + ".migrating").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def open_database(url: str) -> sa.Engine:
-    """An engine on URL whose schema is at the latest migration (created on first use)."""
+    """An engine on URL whose schema is at the latest migration (created on first use; two
+    processes opening a new database at once migrate it once)."""
+    sqlite_file = None
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_file = Path(url.removeprefix("sqlite:///"))
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         # SQLite: a second writer waits for the lock (a daily run) instead of failing at once.
         connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
         engine = sa.create_engine(url, connect_args=connect_args)
-        with engine.begin() as connection:
+        with _migration_lock(sqlite_file), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             migrate(connection)
     except OperationalError as exc:
         raise UserError(

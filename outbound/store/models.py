@@ -251,3 +251,18 @@ class InboundMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """One run of a scheduled job for one time slot: the row is the claim, so two schedulers
+    never run the same job for the same slot; started, finished or failed, for the admin."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,148 @@
+"""The scheduler's guarantees on SQLite and PostgreSQL: one run per job and slot even with two
+processes, one elected scheduler, jobs registered once across restarts, a missed run run once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.triggers.interval import IntervalTrigger
+
+from outbound import jobs, scheduler
+from outbound.config import load_config
+from outbound.store.db import open_database
+from tests.extracts import OCTOBER, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 11, 2, 7, 30, tzinfo=SHANGHAI)
+
+
+def job_runs(workspace: Path) -> list[tuple[str, str, str]]:
+    engine = open_database(load_config(workspace).database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("select job, slot, status from job_runs")).all()
+    engine.dispose()
+    return sorted(tuple(row) for row in rows)
+
+
+def test_a_slot_is_worked_once_and_a_failure_is_recorded_with_its_error(workspace: Path) -> None:
+    engine = open_database(load_config(workspace).database_url)
+    assert jobs.claimed(engine, "deadline_watch", "2026-11-02T07:30", NOW, lambda: "ok") == "done"
+    assert (
+        jobs.claimed(engine, "deadline_watch", "2026-11-02T07:30", NOW, lambda: "ok") == "already"
+    )
+
+    def broken() -> str:
+        raise RuntimeError("the extract server is down")
+
+    with pytest.raises(RuntimeError):
+        jobs.claimed(engine, "drop_folder", "2026-11-02T07:30", NOW, broken)
+    with engine.connect() as connection:
+        failed = connection.execute(
+            sa.text("select status, detail from job_runs where job = 'drop_folder'")
+        ).one()
+    engine.dispose()
+    assert tuple(failed) == ("failed", "RuntimeError: the extract server is down")
+
+
+def test_two_processes_watching_deadlines_in_one_slot_do_it_once(workspace: Path) -> None:
+    script = (
+        "import datetime as dt, sys\n"
+        "from outbound import jobs\n"
+        "now = dt.datetime.fromisoformat(sys.argv[2])\n"
+        "print(jobs.deadline_watch(sys.argv[1], now))\n"
+    )
+    started = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(workspace),
+                (NOW + dt.timedelta(minutes=m)).isoformat(),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for m in (1, 4)  # two clocks inside the same 15-minute slot
+    ]
+    answers = sorted(process.communicate(timeout=60)[0].strip() for process in started)
+    assert answers == ["already", "done"]
+    assert job_runs(workspace) == [("deadline_watch", "2026-11-02T07:30", "done")]
+
+
+def test_one_scheduler_is_elected_and_the_next_takes_over_when_it_stops(workspace: Path) -> None:
+    config = load_config(workspace)
+    first_engine, second_engine = (open_database(config.database_url) for _ in range(2))
+    with (
+        scheduler.leadership(config, first_engine) as first,
+        scheduler.leadership(config, second_engine) as second,
+    ):
+        assert (first, second) == (True, False)
+    with scheduler.leadership(config, second_engine) as second:
+        assert second
+    first_engine.dispose()
+    second_engine.dispose()
+
+
+def test_jobs_are_registered_once_across_restarts(workspace: Path) -> None:
+    config = load_config(workspace)
+    for _ in range(2):
+        running = scheduler.build(config)
+        running.start(paused=True)
+        ids = sorted(job.id for job in running.get_jobs())
+        running.shutdown()
+    assert ids == ["daily_run", "deadline_watch", "drop_folder", "sms_wave_0900", "sms_wave_1400"]
+    engine = open_database(config.database_url)
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("select count(*) from scheduled_jobs")).scalar_one()
+    engine.dispose()
+    assert stored == 5
+
+
+def test_a_run_missed_while_down_runs_once_on_start(workspace: Path) -> None:
+    config = load_config(workspace)
+    running = scheduler.build(config)
+    running.remove_all_jobs()
+    # Due four times while the process was down: coalesced into one run on start.
+    past = dt.datetime.now(SHANGHAI) - dt.timedelta(minutes=61)
+    running.add_job(
+        jobs.deadline_watch,
+        IntervalTrigger(minutes=15, start_date=past, timezone=SHANGHAI),
+        args=[str(workspace)],
+        id="deadline_watch",
+        next_run_time=past,
+    )
+    running.start()
+    deadline = time.monotonic() + 20
+    while not job_runs(workspace) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    running.shutdown()
+    assert [run[0] for run in job_runs(workspace)] == ["deadline_watch"]
+
+
+def test_an_extract_dropped_in_the_inbox_is_imported_and_a_nameless_one_set_aside(
+    workspace: Path,
+) -> None:
+    inbox = workspace / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "月度账单_2026-10.csv", OCTOBER)
+    write_csv(inbox / "账单.csv", OCTOBER)
+    done = jobs.drop_folder(str(workspace), NOW)
+    assert done == "done"
+    assert (inbox / "done" / "月度账单_2026-10.csv").is_file()
+    assert "no month (YYYY-MM) in the file name" in (
+        inbox / "failed" / "账单.csv.error.txt"
+    ).read_text("utf-8")
+    detail = job_runs(workspace)
+    assert detail == [("drop_folder", "2026-11-02T07:30", "done")]
