@@ -181,6 +181,16 @@ class ScheduleSettings(_Strict):
     drop_folder_minutes: int = Field(default=5, ge=1)
 
 
+class WebSettings(_Strict):
+    """The web app: its language, its sessions and how it meets repeated failed log-ins."""
+
+    language: Literal["zh", "en"] = "zh"
+    secret_env: str = "ENGINE_WEB_SECRET"
+    session_hours: float = Field(default=12, gt=0)
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_minutes: float = Field(default=15, gt=0)
+
+
 class DatabaseSettings(_Strict):
     url: str = "sqlite:///var/engine.db"
 
@@ -194,6 +204,7 @@ class Settings(_Strict):
     reasons: dict[str, dict[str, str]] = {}
     channels: ChannelSettings = ChannelSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -232,6 +243,10 @@ class Config:
     @property
     def channels(self) -> ChannelSettings:
         return self.settings.channels
+
+    @property
+    def web(self) -> WebSettings:
+        return self.settings.web
 
     @property
     def var(self) -> Path:

@@ -1,20 +1,24 @@
-"""The FastAPI app. Twilio's webhooks are checked against X-Twilio-Signature, computed over the
-public URL Twilio called (config's public_url: behind a proxy the host we see is not it)."""
+"""The FastAPI app: pages for agents, supervisors, marketing staff and admins, the JSON API
+for the operator's CRM, and Twilio's webhooks."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import Response
-from twilio.request_validator import RequestValidator
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
-from outbound import receipts
 from outbound.config import Config
+from outbound.web import admin, agent, auth, marketing, supervisor, webhooks
+from outbound.web.site import LoginNeeded, Web, viewer_of
 
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(
@@ -22,38 +26,36 @@ def create_app(
     engine: sa.Engine,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> FastAPI:
-    app = FastAPI(title="Outbound campaign engine", docs_url=None, redoc_url=None)
-    public_url = (config.channels.public_url or "").rstrip("/")
-    twilio = config.channels.twilio
-    validator = (
-        RequestValidator(config.secret(twilio.auth_token_env)) if twilio and public_url else None
+    app = FastAPI(
+        title="Outbound campaign engine",
+        summary="Agent lists, outcomes, work orders and segment counts for the operator's CRM.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
+    app.state.web = Web(config, engine, clock)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for area in (agent, supervisor, marketing, admin):
+        app.include_router(area.router, include_in_schema=False)
+        app.include_router(area.api)
+    for router in (auth.router, webhooks.router):
+        app.include_router(router, include_in_schema=False)
 
-    async def signed_form(request: Request) -> dict[str, str]:
-        """The form Twilio posted, or 403 when its signature does not match."""
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        query = f"?{request.url.query}" if request.url.query else ""
-        url = f"{public_url}{request.url.path}{query}"
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if validator is None or not signature or not validator.validate(url, form, signature):
-            raise HTTPException(status_code=403, detail="bad or missing X-Twilio-Signature")
-        return form
+    @app.exception_handler(LoginNeeded)
+    async def to_login(request: Request, _: LoginNeeded) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
 
-    @app.post("/twilio/status")
-    async def status(request: Request) -> Response:
-        form = await signed_form(request)
-        message = request.query_params.get("o")
-        with engine.begin() as connection:
-            done = receipts.delivery_status(
-                connection, int(message) if message and message.isdigit() else None, form, clock()
-            )
-        return Response(done, media_type="text/plain")
-
-    @app.post("/twilio/inbound")
-    async def inbound(request: Request) -> Response:
-        form = await signed_form(request)
-        with engine.begin() as connection:
-            receipts.inbound(connection, form, clock())
-        return Response(EMPTY_TWIML, media_type="text/xml")
+    @app.exception_handler(HTTPException)
+    async def error_page(request: Request, exc: HTTPException) -> Response:
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith(("/api", "/twilio")) or not wants_page:
+            return await http_exception_handler(request, exc)
+        viewer_of(request)
+        message = exc.detail if exc.status_code != 404 else "not found"
+        context = {"status": exc.status_code, "message": message}
+        return app.state.web.page(request, "error.html", context, exc.status_code)
 
     return app

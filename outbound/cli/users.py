@@ -1,0 +1,91 @@
+"""`engine users`: who may log in to the web app, as what, and their API tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import pandas as pd
+
+from outbound import output, users
+from outbound.cli import FORMAT, App, cli
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Users of the web app and the API: add, list, password, token, remove."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users.ROLES), required=True)
+@click.option("--agent", "agent_id", help="The agent id, for an agent user.")
+@click.option("--supervisor", "supervisor_id", help="The roster's supervisor id (班长).")
+@PASSWORD_STDIN
+@click.pass_obj
+def users_add(
+    app: App,
+    name: str,
+    role: str,
+    agent_id: str | None,
+    supervisor_id: str | None,
+    password_stdin: bool,
+) -> None:
+    """Add user NAME as agent (tied to --agent), supervisor (of the teams of --supervisor),
+    marketing or admin. The password is asked for, or read with --password-stdin."""
+    if agent_id and supervisor_id:
+        raise click.UsageError("give --agent or --supervisor, not both")
+    person = agent_id or supervisor_id
+    users.add(app.engine, name, role, _password(password_stdin), app.now(), person)
+    click.echo(f"user {name} added as {role}" + (f" ({person})" if person else ""))
+
+
+@users_group.command("password")
+@click.argument("name")
+@PASSWORD_STDIN
+@click.pass_obj
+def users_password(app: App, name: str, password_stdin: bool) -> None:
+    """Set NAME's password; this lifts a lockout and logs NAME out everywhere."""
+    users.set_password(app.engine, name, _password(password_stdin))
+    click.echo(f"password of {name} changed")
+
+
+@users_group.command("token")
+@click.argument("name")
+@click.pass_obj
+def users_token(app: App, name: str) -> None:
+    """Print a new API token for NAME (Authorization: Bearer TOKEN); the old one stops working."""
+    click.echo(users.new_token(app.engine, name))
+
+
+@users_group.command("remove")
+@click.argument("name")
+@click.pass_obj
+def users_remove(app: App, name: str) -> None:
+    users.remove(app.engine, name)
+    click.echo(f"user {name} removed")
+
+
+@users_group.command("list")
+@FORMAT
+@click.pass_obj
+def users_list(app: App, fmt: str) -> None:
+    """The users, their roles and whom they stand for; never their passwords."""
+    with app.engine.connect() as connection:
+        found = pd.DataFrame(
+            users.listing(connection),
+            columns=["name", "role", "person_id", "api_token", "locked_until", "created_at"],
+        )
+    found = output.in_zone(found, app.config.tz)
+    output.emit(fmt, found, {"users": output.records(found)})

@@ -1,0 +1,8 @@
+"""The agent pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["agent"])

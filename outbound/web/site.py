@@ -1,0 +1,223 @@
+"""What every page needs: the workspace, the database, the clock, the templates, and who is
+asking (from the session cookie or an API token), with the guards that keep each role to its
+own pages and every form to its own session (CSRF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from outbound import users
+from outbound.campaigns import Campaign, load_campaigns
+from outbound.config import Config
+from outbound.store.models import Agent
+from outbound.users import Person, Role
+from outbound.web import i18n
+from outbound.web.security import COOKIE, Sessions, Throttle, fingerprint, same_token, secret_key
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGUAGE_COOKIE = "lang"
+HOME = {
+    "agent": "/agent",
+    "supervisor": "/supervisor",
+    "marketing": "/marketing",
+    "admin": "/admin",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks: the user, their session's CSRF token (none for an API token) and language."""
+
+    person: Person
+    csrf: str | None
+    language: str
+
+    @property
+    def role(self) -> Role:
+        return self.person.role
+
+
+class LoginNeeded(Exception):
+    """No valid session: pages send the browser to the log-in form."""
+
+
+class Web:
+    def __init__(self, config: Config, engine: sa.Engine, clock: Callable[[], dt.datetime]) -> None:
+        self.config, self.engine, self.clock = config, engine, clock
+        self.sessions = Sessions(secret_key(config), config.web.session_hours)
+        self.secure_cookies = (config.channels.public_url or "").startswith("https://")
+        self.throttle = Throttle()
+        self.templates = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.filters |= {"local": self.local, "masked": masked}
+        self._campaigns: tuple[tuple[tuple[str, float], ...], dict[str, Campaign]] | None = None
+
+    def now(self) -> dt.datetime:
+        return self.clock().astimezone(self.config.tz)
+
+    def local(self, moment: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+        return moment.astimezone(self.config.tz).strftime(fmt) if moment else ""
+
+    def campaigns(self) -> dict[str, Campaign]:
+        """The workspace's campaigns, read again when a file in campaigns/ changes."""
+        folder = self.config.workspace / "campaigns"
+        stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.toml")))
+        if self._campaigns is None or self._campaigns[0] != stamp:
+            loaded, _ = load_campaigns(self.config)
+            self._campaigns = (stamp, {c.name: c for c in loaded})
+        return self._campaigns[1]
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        viewer: Viewer | None = getattr(request.state, "viewer", None)
+        language = viewer.language if viewer else language_of(request, self.config)
+        html = self.templates.get_template(template).render(
+            {
+                "_": i18n.translator(language),
+                "viewer": viewer,
+                "language": language,
+                "path": request.url.path,
+                "home": HOME,
+                **(context or {}),
+            }
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def masked(phone: str | None) -> str:
+    """A phone number as marketing may see it: the first three and last four digits."""
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
+
+
+def team_of(connection: sa.Connection, viewer: Viewer) -> set[str] | None:
+    """The agent ids VIEWER may see: an agent itself, a supervisor the agents whose roster
+    supervisor they are; None (everyone) for admins and marketing."""
+    if viewer.role == "agent":
+        return {viewer.person.person_id or ""}
+    if viewer.role == "supervisor":
+        query = sa.select(Agent.agent_id).where(Agent.supervisor == viewer.person.person_id)
+        return set(connection.execute(query).scalars())
+    return None
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def language_of(request: Request, config: Config) -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in i18n.LANGUAGES else config.web.language
+
+
+def viewer_of(request: Request) -> Viewer | None:
+    """The user of the request's session cookie, if the session is valid and the password has
+    not changed since it began."""
+    if hasattr(request.state, "viewer"):
+        viewer: Viewer | None = request.state.viewer
+        return viewer
+    web = web_of(request)
+    session = web.sessions.read(request.cookies.get(COOKIE))
+    viewer = None
+    if session is not None:
+        with web.engine.connect() as connection:
+            person = users.by_name(connection, session.user)
+        current = fingerprint(person.password_hash) if person else None
+        if person is not None and same_token(session.fingerprint, current):
+            viewer = Viewer(person, session.csrf, language_of(request, web.config))
+    request.state.viewer = viewer
+    return viewer
+
+
+def signed_in(request: Request) -> Viewer:
+    viewer = viewer_of(request)
+    if viewer is None:
+        raise LoginNeeded()
+    return viewer
+
+
+def role(*allowed: Role) -> Callable[[Request], Viewer]:
+    """A dependency: the viewer, if their role is one of ALLOWED (an admin may do anything)."""
+
+    def guard(request: Request) -> Viewer:
+        viewer = signed_in(request)
+        if viewer.role not in allowed and viewer.role != "admin":
+            raise HTTPException(403, "this page is not for your role")
+        return viewer
+
+    return guard
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The posted form, if it carries the session's CSRF token (field csrf, or the X-CSRF-Token
+    header htmx sends); 403 otherwise."""
+    viewer = signed_in(request)
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    given = form.pop("csrf", None) or request.headers.get("X-CSRF-Token")
+    if viewer.csrf is None or not same_token(viewer.csrf, given):
+        raise HTTPException(403, "the form's security token is missing or stale; reload the page")
+    return form
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from: engine users token NAME")
+
+
+def api_role(*allowed: Role) -> Callable[..., Viewer]:
+    """A dependency of the API: the user of the request's bearer token, if their role is one of
+    ALLOWED (or admin); 401 without a valid token, 403 for another role."""
+
+    def guard(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Viewer:
+        web = web_of(request)
+        if credentials is None:
+            raise HTTPException(
+                401,
+                "send Authorization: Bearer TOKEN (make one with: engine users token NAME)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        with web.engine.connect() as connection:
+            person = users.by_token(connection, credentials.credentials)
+        if person is None:
+            raise HTTPException(
+                401, "unknown or replaced API token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        if person.role not in allowed and person.role != "admin":
+            raise HTTPException(403, f"the API token of a {person.role} cannot do this")
+        return Viewer(person, None, web.config.web.language)
+
+    return guard
+
+
+CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
+AgentViewer = Annotated[Viewer, Depends(role("agent"))]
+SupervisorViewer = Annotated[Viewer, Depends(role("supervisor"))]
+MarketingViewer = Annotated[Viewer, Depends(role("marketing"))]
+AdminViewer = Annotated[Viewer, Depends(role("admin"))]
+ApiAgent = Annotated[Viewer, Depends(api_role("agent", "supervisor"))]
+ApiSupervisor = Annotated[Viewer, Depends(api_role("supervisor"))]
+ApiMarketing = Annotated[Viewer, Depends(api_role("marketing"))]

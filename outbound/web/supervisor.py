@@ -1,0 +1,8 @@
+"""The supervisor pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["supervisor"])
