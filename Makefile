@@ -15,7 +15,7 @@ ENGINE_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export ENGINE_TEST_DATABASE_URL
 endif
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy outbound
 
-test: lint
+# The browser tests drive Debian's Chromium (no browser download: this network has none).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint chromium
 	$(BIN)/pytest
+
+# Screenshots of the main pages for docs/ and the README, taken by the browser tests.
+screenshots: $(STAMP) chromium
+	ENGINE_SCREENSHOTS=docs/screenshots ENGINE_TEST_DATABASE_URL= $(BIN)/pytest -q tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

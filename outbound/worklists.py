@@ -4,6 +4,9 @@ listings and the day's progress report."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -15,6 +18,9 @@ from outbound.config import Disposition
 from outbound.errors import UserError
 from outbound.orders import EVENTS, ORDERS
 from outbound.store.models import Agent, Run
+
+# The events an agent reads in a line's history; the run's own bookkeeping is left out.
+HISTORY_KINDS = ("outcome", "returned", "warned", "urged", "escalated", "expired")
 
 LIST_COLUMNS = [
     "item",
@@ -155,3 +161,145 @@ def _progress(listed: pd.DataFrame, overdue: pd.DataFrame, by: str) -> pd.DataFr
     )
     table["overdue"] = overdue.groupby(by).size().reindex(table.index).fillna(0).astype(int)
     return table.reset_index().rename(columns={"agent_id": "agent"})
+
+
+# The agent pages read these on every request: plain rows, no frames, and statements built once
+# (only their parameters change), from a few indexed queries.
+
+_LIST_READ = [
+    ORDERS.c[name]
+    for name in (
+        "id",
+        "campaign",
+        "line_id",
+        "phone",
+        "region",
+        "value",
+        "attempts",
+        "state",
+        "result",
+        "rank",
+        "callback_at",
+        "due_at",
+        "next_attempt_at",
+        "text",
+    )
+]
+_TODAYS_CALLS = sa.select(*_LIST_READ).where(
+    ORDERS.c.state == "assigned",
+    ORDERS.c.agent_id == sa.bindparam("agent"),
+    ORDERS.c.assigned_on == sa.bindparam("day"),
+)
+_ORDER_ROW = sa.select(*_LIST_READ).where(ORDERS.c.id == sa.bindparam("order_id"))
+_LINE_HISTORY = (
+    sa.select(
+        ORDERS.c.line_id,
+        ORDERS.c.campaign,
+        EVENTS.c.order_id,
+        EVENTS.c.at,
+        EVENTS.c.actor,
+        EVENTS.c.kind,
+        EVENTS.c.code,
+        EVENTS.c.detail,
+    )
+    .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
+    .where(
+        ORDERS.c.line_id.in_(sa.bindparam("line_ids", expanding=True)),
+        EVENTS.c.kind.in_(HISTORY_KINDS),
+    )
+    .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
+)
+_ATTEMPTED = (
+    sa.select(EVENTS.c.id)
+    .where(
+        EVENTS.c.order_id == orders.LIST_ITEMS.c.order_id,
+        EVENTS.c.kind == "outcome",
+        EVENTS.c.at >= sa.bindparam("start"),
+        EVENTS.c.at < sa.bindparam("end"),
+    )
+    .exists()
+)
+_DAY_ITEMS = sa.select(
+    orders.LIST_ITEMS.c.campaign, orders.LIST_ITEMS.c.new, _ATTEMPTED.label("attempted")
+).where(
+    orders.LIST_ITEMS.c.day == sa.bindparam("day"),
+    orders.LIST_ITEMS.c.agent_id == sa.bindparam("agent"),
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An agent's day: list items with an outcome recorded that day, against the quota."""
+
+    attempted: int
+    quota: int
+
+
+def todays_calls(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    agent: str,
+    day: dt.date,
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
+    """AGENT's open orders on DAY's list in the order to call: callbacks due by NOW first
+    (earliest first), then by campaign priority and the campaign's rank."""
+    rows = _dicts(connection.execute(_TODAYS_CALLS, {"agent": agent, "day": day}))
+    priority = {name: campaign.spec.priority for name, campaign in campaigns.items()}
+
+    def key(row: dict[str, Any]) -> tuple[bool, dt.datetime, int, int, int]:
+        callback = row["callback_at"]
+        due = callback is not None and callback <= now
+        return (
+            not due,
+            callback if due else now,
+            -priority.get(row["campaign"], 0),
+            row["rank"],
+            row["id"],
+        )
+
+    return sorted(rows, key=key)
+
+
+def order_row(connection: sa.Connection, order_id: int) -> dict[str, Any] | None:
+    """One order with the columns of todays_calls, whatever its state."""
+    rows = _dicts(connection.execute(_ORDER_ROW, {"order_id": order_id}))
+    return rows[0] if rows else None
+
+
+def line_history(
+    connection: sa.Connection, line_ids: Collection[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What happened to every order of LINE_IDS (this one and earlier ones), newest first."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    if not line_ids:
+        return history
+    for row in _dicts(connection.execute(_LINE_HISTORY, {"line_ids": list(line_ids)})):
+        history.setdefault(row["line_id"], []).append(row)
+    return history
+
+
+def agent_progress(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    agent: str,
+    day: dt.date,
+    tz: ZoneInfo,
+) -> Progress:
+    """AGENT's items of DAY's list with an outcome that day, and the quota as report() counts
+    it: per_agent_per_day of each campaign the agent got new items of."""
+    start = dt.datetime.combine(day, dt.time(), tz)
+    parameters = {"agent": agent, "day": day, "start": start, "end": start + dt.timedelta(days=1)}
+    rows = connection.execute(_DAY_ITEMS, parameters).all()
+    quota = sum(
+        campaigns[name].spec.per_agent_per_day
+        for name in {row.campaign for row in rows if row.new}
+        if name in campaigns
+    )
+    return Progress(sum(bool(row.attempted) for row in rows), quota)
+
+
+def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+    """RESULT's rows as dicts, fetched at once (quicker than a mapping a row)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]

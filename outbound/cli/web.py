@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 
@@ -17,14 +18,22 @@ from outbound.cli import FORMAT, App, cli
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="Serve the web app only.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Web app processes (one per core); the scheduler runs once, in this process.",
+)
 @click.pass_obj
-def serve_command(app: App, host: str, port: int, no_scheduler: bool) -> None:
+def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: int) -> None:
     """Serve the web app, and run the scheduler beside it. Behind a proxy, set [channels]
     public_url to the address Twilio calls: signatures are checked against it."""
     import uvicorn
 
     from outbound import scheduler
     from outbound.web.app import create_app
+    from outbound.web.security import secret_key
 
     stop = threading.Event()
     if not no_scheduler:
@@ -32,7 +41,18 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool) -> None:
             target=scheduler.run, args=(app.config, app.engine, stop), daemon=True
         ).start()
     try:
-        uvicorn.run(create_app(app.config, app.engine), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(app.config, app.engine), host=host, port=port)
+        else:
+            secret_key(app.config)  # made here once, before the workers read it
+            os.environ["ENGINE_WORKSPACE"] = str(app.workspace_dir)
+            uvicorn.run(
+                "outbound.web.main:from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+            )
     finally:
         stop.set()
 

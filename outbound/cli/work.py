@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from outbound import daily, explain, orders, outcomes, output, worklists
+from outbound import daily, explain, orders, outcomes, output, supervision, worklists
 from outbound.campaigns import Campaign, load_campaigns
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
 from outbound.errors import UserError
@@ -227,3 +227,27 @@ def why_command(app: App, line_id: str, date: dt.datetime | None, fmt: str) -> N
         "campaigns": output.records(verdicts),
     }
     output.emit(fmt, verdicts, document, title=f"{line_id} on {day} ({month} extract)")
+
+
+@cli.command("reassign")
+@click.argument("order_id", type=int)
+@click.option("--to", "to_agent", required=True, help="The agent who takes the order (工号).")
+@click.option("--by", default="supervisor", show_default=True, help="Who moves it, for the log.")
+@click.pass_obj
+def reassign_command(app: App, order_id: int, to_agent: str, by: str) -> None:
+    """Move work order ORDER_ID to another agent, onto their list today."""
+    moved = supervision.reassign(app.engine, order_id, to_agent, by, app.now(), app.config.tz)
+    click.echo(
+        f"work order {order_id} moved from {moved.from_agent or 'nobody'} to {to_agent}; "
+        f"now {moved.state}"
+    )
+
+
+@cli.command("urge")
+@click.argument("order_id", type=int)
+@click.option("--by", default="supervisor", show_default=True, help="Who urges, for the log.")
+@click.pass_obj
+def urge_command(app: App, order_id: int, by: str) -> None:
+    """Urge whoever has work order ORDER_ID (logged in its history)."""
+    detail = supervision.urge(app.engine, order_id, by, app.now())
+    click.echo(f"work order {order_id}: urged {detail}")

@@ -188,10 +188,11 @@ class ListItem(Base):
     counts, whatever becomes of the order later."""
 
     __tablename__ = "list_items"
+    __table_args__ = (Index("ix_list_items_agent_id_day", "agent_id", "day"),)
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     order_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
     campaign: Mapped[str] = mapped_column(String(128))
     new: Mapped[bool] = mapped_column(Boolean)
 

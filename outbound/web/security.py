@@ -82,6 +82,8 @@ class Throttle:
     def blocked_until(self, address: str, now: dt.datetime) -> dt.datetime | None:
         with self._lock:
             failures = self._recent(address, now)
+            if not failures:
+                del self._failures[address]  # addresses come and go: keep only recent ones
             return failures[0] + self.window if len(failures) >= self.limit else None
 
     def failed(self, address: str, now: dt.datetime) -> None:

@@ -59,6 +59,8 @@ class Web:
         self.throttle = Throttle()
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES),
+            # Templates ship with the package: no need to stat them on every page.
+            auto_reload=False,
             autoescape=select_autoescape(default=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -106,10 +108,14 @@ class Web:
 
 
 def masked(phone: str | None) -> str:
-    """A phone number as marketing may see it: the first three and last four digits."""
+    """A phone number as marketing may see it: the first three and last four digits of the
+    national number (+8613912345678 → 139****5678)."""
     if not phone:
         return ""
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
+    national = phone.removeprefix("+86")
+    if len(national) <= 7:
+        return "*" * len(national)
+    return national[:3] + "*" * (len(national) - 7) + national[-4:]
 
 
 def team_of(connection: sa.Connection, viewer: Viewer) -> set[str] | None:
@@ -207,7 +213,7 @@ def api_role(*allowed: Role) -> Callable[..., Viewer]:
                 401, "unknown or replaced API token", headers={"WWW-Authenticate": "Bearer"}
             )
         if person.role not in allowed and person.role != "admin":
-            raise HTTPException(403, f"the API token of a {person.role} cannot do this")
+            raise HTTPException(403, f"this API token's role ({person.role}) cannot do this")
         return Viewer(person, None, web.config.web.language)
 
     return guard

@@ -1,8 +1,339 @@
-"""The supervisor pages."""
+"""The supervisor pages (their teams' progress, orders near their deadline with reassign and
+urge, absent agents and where their work went) and the supervisors' JSON API."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from outbound import agents, supervision
+from outbound.errors import UserError
+from outbound.web.site import (
+    ApiSupervisor,
+    CheckedForm,
+    SupervisorViewer,
+    Viewer,
+    Web,
+    team_of,
+    web_of,
+)
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["supervisor"])
+
+
+def _by(viewer: Viewer) -> str:
+    return viewer.person.person_id or viewer.person.name
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {key: (None if value is pd.NaT or value != value else value) for key, value in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
+
+
+def _day(web: Web, date: dt.date | None) -> dt.date:
+    return date or web.now().date()
+
+
+@router.get("/supervisor")
+def progress_page(
+    request: Request, viewer: SupervisorViewer, date: dt.date | None = None
+) -> HTMLResponse:
+    web = web_of(request)
+    day = _day(web, date)
+    context: dict[str, Any] = {"day": day, "teams": {}, "problem": None}
+    with web.engine.connect() as connection:
+        try:
+            table = _progress(web, connection, viewer, day)
+        except UserError as exc:
+            context["problem"] = exc.message
+        else:
+            context["teams"] = {
+                team: _records(rows) for team, rows in table.groupby("team", sort=True)
+            }
+    return web.page(request, "supervisor/progress.html", context)
+
+
+def _progress(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date) -> pd.DataFrame:
+    config = web.config
+    return supervision.progress(
+        connection,
+        web.campaigns(),
+        config.dispositions,
+        day,
+        web.clock(),
+        config.tz,
+        team_of(connection, viewer),
+    )
+
+
+@router.get("/supervisor/deadlines")
+def deadlines_page(request: Request, viewer: SupervisorViewer) -> HTMLResponse:
+    web = web_of(request)
+    return web.page(request, "supervisor/deadlines.html", _deadlines(web, viewer))
+
+
+def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, Any]:
+    """The deadline page's rows (or the row of ONLY) and the agents they may go to."""
+    with web.engine.connect() as connection:
+        team = team_of(connection, viewer)
+        rows = supervision.near_deadline(
+            connection, web.clock(), web.config.policy.warn_at, team, order_id=only
+        )
+        roster = supervision.team_roster(connection, web.now().date(), team)
+        sent = supervision.urges(connection, [int(i) for i in rows["id"]])
+    present = roster[~roster["absent"]]
+    return {
+        "rows": _records(rows),
+        "urges": sent,
+        "present": _records(present[["agent_id", "name"]]),
+        "notes": {},
+        "banner": None,
+    }
+
+
+@router.post("/supervisor/orders/{order_id}/reassign")
+def reassign_row(
+    request: Request, order_id: int, viewer: SupervisorViewer, form: CheckedForm
+) -> Response:
+    web = web_of(request)
+    team = _order_of_team(web, viewer, order_id)
+    try:
+        moved = supervision.reassign(
+            web.engine,
+            order_id,
+            form.get("to", ""),
+            _by(viewer),
+            web.clock(),
+            web.config.tz,
+            within=team,
+        )
+    except UserError as exc:
+        return _row(request, web, viewer, order_id, ("error", exc.message, {}))
+    note = ("ok", "Reassigned to {agent}.", {"agent": moved.to_agent})
+    return _row(request, web, viewer, order_id, note)
+
+
+@router.post("/supervisor/orders/{order_id}/urge")
+def urge_row(
+    request: Request, order_id: int, viewer: SupervisorViewer, form: CheckedForm
+) -> Response:
+    web = web_of(request)
+    _order_of_team(web, viewer, order_id)
+    try:
+        supervision.urge(web.engine, order_id, _by(viewer), web.clock())
+    except UserError as exc:
+        return _row(request, web, viewer, order_id, ("error", exc.message, {}))
+    return _row(request, web, viewer, order_id, ("ok", "Urged.", {}))
+
+
+def _order_of_team(web: Web, viewer: Viewer, order_id: int) -> set[str] | None:
+    """The viewer's team, if ORDER_ID is its work; 404 otherwise."""
+    with web.engine.connect() as connection:
+        team = team_of(connection, viewer)
+        if not supervision.in_team(connection, order_id, team):
+            raise HTTPException(404, "not found")
+    return team
+
+
+Note = tuple[str, str, dict[str, str]]  # ok or error, the English text, its values
+
+
+def _row(request: Request, web: Web, viewer: Viewer, order_id: int, note: Note) -> Response:
+    """After an action on a row: htmx gets the row again with NOTE; a plain form post goes back
+    to the page, a refusal shown above the table."""
+    if request.headers.get("HX-Request"):
+        context = _deadlines(web, viewer, order_id) | {"notes": {order_id: note}}
+        return web.page(request, "supervisor/deadline_rows.html", context)
+    if note[0] == "ok":
+        return RedirectResponse("/supervisor/deadlines", status_code=303)
+    context = _deadlines(web, viewer) | {"banner": (order_id, note[1])}
+    return web.page(request, "supervisor/deadlines.html", context, status=409)
+
+
+@router.get("/supervisor/absences")
+def absences_page(
+    request: Request, viewer: SupervisorViewer, date: dt.date | None = None
+) -> HTMLResponse:
+    web = web_of(request)
+    return web.page(request, "supervisor/absences.html", _absences(web, viewer, _day(web, date)))
+
+
+def _absences(web: Web, viewer: Viewer, day: dt.date, problem: str | None = None) -> dict[str, Any]:
+    with web.engine.connect() as connection:
+        team = team_of(connection, viewer)
+        away = supervision.absent(connection, day, team)
+        work = {
+            agent: _records(supervision.work_of_absent(connection, agent, day))
+            for agent in away["agent_id"]
+        }
+        roster = supervision.team_roster(connection, day, team)
+    return {
+        "day": day,
+        "away": _records(away),
+        "work": work,
+        "roster": _records(roster[["agent_id", "name"]]),
+        "problem": problem,
+    }
+
+
+@router.post("/supervisor/absences")
+def mark_absent(request: Request, viewer: SupervisorViewer, form: CheckedForm) -> Response:
+    web = web_of(request)
+    today = web.now().date()
+    try:
+        day = _date_field(form.get("date", ""), today)
+        agent_id = form.get("agent", "")
+        with web.engine.connect() as connection:
+            team = team_of(connection, viewer)
+        if team is not None and agent_id not in team:
+            raise UserError(f"{agent_id!r} is not an agent of your team")
+        agents.mark_absent(web.engine, agent_id, day, form.get("reason", "").strip() or None)
+    except UserError as exc:
+        context = _absences(web, viewer, today, exc.message)
+        return web.page(request, "supervisor/absences.html", context, status=409)
+    return RedirectResponse(f"/supervisor/absences?date={day}", status_code=303)
+
+
+def _date_field(text: str, default: dt.date) -> dt.date:
+    if not text.strip():
+        return default
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+class OrderOut(BaseModel):
+    order: int
+    campaign: str
+    channel: str
+    line_id: str
+    state: str
+    agent_id: str | None
+    department: str | None
+    attempts: int
+    last_code: str | None
+    result: str | None
+    created_at: dt.datetime
+    due_at: dt.datetime | None
+    warned_at: dt.datetime | None
+
+
+class OrdersOut(BaseModel):
+    count: int
+    orders: list[OrderOut]
+
+
+class ReassignIn(BaseModel):
+    to: str
+
+
+class ReassignedOut(BaseModel):
+    order: int
+    from_agent: str | None
+    to_agent: str
+    state: str
+
+
+class UrgedOut(BaseModel):
+    order: int
+    detail: str
+
+
+class AgentProgress(BaseModel):
+    team: str
+    agent: str
+    name: str
+    quota: int
+    attempted: int
+    reached: int
+    converted: int
+    returned: int
+    overdue: int
+
+
+class TeamProgressOut(BaseModel):
+    date: dt.date
+    agents: list[AgentProgress]
+
+
+def _refused(exc: UserError) -> HTTPException:
+    return HTTPException(409, exc.message)
+
+
+@api.get("/orders")
+def orders_api(
+    request: Request,
+    viewer: ApiSupervisor,
+    overdue: bool = False,
+    agent: str | None = None,
+    state: str | None = None,
+) -> OrdersOut:
+    """The work orders of the caller's teams: open past their deadline, one agent's, in a state."""
+    web = web_of(request)
+    with web.engine.connect() as connection:
+        team = team_of(connection, viewer)
+        if agent is not None and team is not None and agent not in team:
+            raise HTTPException(404, f"no agent {agent!r} in your team")
+        try:
+            listed = supervision.team_orders(
+                connection, web.clock(), team, overdue=overdue, agent=agent, state=state
+            )
+        except UserError as exc:
+            raise _refused(exc) from None
+    found = [OrderOut(**row) for row in _records(listed)]
+    return OrdersOut(count=len(found), orders=found)
+
+
+@api.post("/orders/{order_id}/reassign")
+def reassign_api(
+    request: Request, order_id: int, body: ReassignIn, viewer: ApiSupervisor
+) -> ReassignedOut:
+    """Move the order to another agent of the team, present today; onto their list today."""
+    web = web_of(request)
+    team = _order_of_team(web, viewer, order_id)
+    try:
+        moved = supervision.reassign(
+            web.engine, order_id, body.to, _by(viewer), web.clock(), web.config.tz, within=team
+        )
+    except UserError as exc:
+        raise _refused(exc) from None
+    return ReassignedOut(
+        order=order_id, from_agent=moved.from_agent, to_agent=moved.to_agent, state=moved.state
+    )
+
+
+@api.post("/orders/{order_id}/urge")
+def urge_api(request: Request, order_id: int, viewer: ApiSupervisor) -> UrgedOut:
+    """Urge whoever has the order (logged in its history)."""
+    web = web_of(request)
+    _order_of_team(web, viewer, order_id)
+    try:
+        detail = supervision.urge(web.engine, order_id, _by(viewer), web.clock())
+    except UserError as exc:
+        raise _refused(exc) from None
+    return UrgedOut(order=order_id, detail=detail)
+
+
+@api.get("/progress")
+def progress_api(
+    request: Request, viewer: ApiSupervisor, date: dt.date | None = None
+) -> TeamProgressOut:
+    """Each agent's quota, attempts, reached, conversions, returns and overdue orders of the day."""
+    web = web_of(request)
+    day = _day(web, date)
+    with web.engine.connect() as connection:
+        try:
+            table = _progress(web, connection, viewer, day)
+        except UserError as exc:
+            raise _refused(exc) from None
+    return TeamProgressOut(date=day, agents=[AgentProgress(**row) for row in _records(table)])

@@ -1,0 +1,147 @@
+"""Reassign and urge on SQLite and PostgreSQL: what moves where, what is logged, and every
+refusal, on the call center of the end-to-end tests after its first run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from outbound import outcomes, supervision
+from outbound.config import load_config
+from outbound.errors import UserError
+from outbound.orders import LIST_ITEMS, ORDERS
+from outbound.store.db import open_database
+from outbound.store.models import Agent
+from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MORNING = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
+NEXT_MORNING = dt.datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)
+
+
+Ran = tuple[Center, sa.Engine]
+
+
+@pytest.fixture
+def ran(center: Center) -> Iterator[Ran]:  # noqa: F811
+    """The center after its first run, and its database."""
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    engine = open_database(load_config(center.folder).database_url)
+    yield center, engine
+    engine.dispose()
+
+
+def complaint_of(workspace: Center, agent: str) -> int:
+    calls = workspace.calls(agent, DAY)
+    return int(next(c["item"] for c in calls if c["campaign"] == "complaint_callback"))
+
+
+def listed_for(engine: sa.Engine, order_id: int) -> list[tuple[dt.date, str, bool]]:
+    query = sa.select(LIST_ITEMS.c.day, LIST_ITEMS.c.agent_id, LIST_ITEMS.c.new).where(
+        LIST_ITEMS.c.order_id == order_id
+    )
+    with engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.execute(query))
+
+
+def test_reassigning_a_listed_order_moves_it_and_its_list_line_to_the_other_agent(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    moved = supervision.reassign(engine, item, "A02", "S01", MORNING, SHANGHAI)
+    assert (moved.from_agent, moved.to_agent, moved.state) == ("A01", "A02", "assigned")
+    assert item in [c["item"] for c in workspace.calls("A02", DAY)]
+    assert item not in [c["item"] for c in workspace.calls("A01", DAY)]
+    assert listed_for(engine, item) == [(dt.date(2026, 11, 2), "A02", True)]
+    event = workspace.json("orders", "--history", str(item))["events"][-1]
+    assert (event["kind"], event["actor"], event["detail"]) == (
+        "reassigned",
+        "S01",
+        "from A01 to A02",
+    )
+
+
+def test_a_returned_order_reassigned_the_next_day_is_on_that_days_list(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    outcomes.give_back(engine, item, "A01", "不懂环县方言", MORNING, SHANGHAI)
+    moved = supervision.reassign(engine, item, "A03", "S01", NEXT_MORNING, SHANGHAI)
+    assert (moved.from_agent, moved.state) == (None, "assigned")
+    assert item in [c["item"] for c in workspace.calls("A03", "2026-11-03")]
+    assert listed_for(engine, item) == [
+        (dt.date(2026, 11, 2), "A01", True),
+        (dt.date(2026, 11, 3), "A03", False),
+    ]
+
+
+def test_an_order_waiting_for_its_retry_changes_agent_but_keeps_waiting(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    workspace.ok("outcome", str(item), "--code", "no_answer", now=f"{DAY} 19:00")
+    supervision.reassign(
+        engine, item, "A02", "S01", dt.datetime(2026, 11, 2, 19, 5, tzinfo=SHANGHAI), SHANGHAI
+    )
+    with engine.connect() as connection:
+        state, agent = connection.execute(
+            sa.select(ORDERS.c.state, ORDERS.c.agent_id).where(ORDERS.c.id == item)
+        ).one()
+    assert (state, agent) == ("in_progress", "A02")
+    assert listed_for(engine, item) == [(dt.date(2026, 11, 2), "A01", True)]
+
+
+def test_reassign_refuses_what_cannot_be_done_and_changes_nothing(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    closed = complaint_of(workspace, "A02")
+    workspace.ok("outcome", str(closed), "--code", "satisfied", now=f"{DAY} 09:00")
+    workspace.ok("agents", "absent", "A03", "--date", DAY)
+    with engine.begin() as connection:
+        connection.execute(sa.update(Agent).where(Agent.agent_id == "A05").values(active=False))
+    refusals = [
+        (item, "A99", "no active agent 'A99'"),
+        (item, "A05", "no active agent 'A05'"),
+        (item, "A03", f"A03 is absent on {DAY}"),
+        (item, "A01", f"work order {item} is already A01's"),
+        (closed, "A01", f"work order {closed} is already closed (satisfied)"),
+        (999999, "A02", "no work order 999999"),
+    ]
+    for order_id, to, sentence in refusals:
+        with pytest.raises(UserError, match=sentence.replace("(", r"\(").replace(")", r"\)")):
+            supervision.reassign(engine, order_id, to, "S01", MORNING, SHANGHAI)
+    with pytest.raises(UserError, match="'A04' is not an agent of your team"):
+        supervision.reassign(engine, item, "A04", "S01", MORNING, SHANGHAI, within={"A01", "A02"})
+    assert item in [c["item"] for c in workspace.calls("A01", DAY)]
+    assert [e["kind"] for e in workspace.json("orders", "--history", str(item))["events"]] == [
+        "created",
+        "assigned",
+    ]
+
+
+def test_urging_logs_who_was_urged_and_a_closed_order_is_refused(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    assert supervision.urge(engine, item, "S01", MORNING) == "to A01 and supervisor S01"
+    event = workspace.json("orders", "--history", str(item))["events"][-1]
+    assert (event["kind"], event["actor"], event["detail"]) == (
+        "urged",
+        "S01",
+        "to A01 and supervisor S01",
+    )
+    workspace.ok("outcome", str(item), "--code", "declined", now=f"{DAY} 10:30")
+    with pytest.raises(UserError, match="is already closed"):
+        supervision.urge(engine, item, "S01", MORNING)
+
+
+def test_the_cli_reassigns_and_urges(ran: Ran) -> None:
+    workspace, _ = ran
+    item = str(complaint_of(workspace, "A01"))
+    out = workspace.ok("reassign", item, "--to", "A02", "--by", "S01", now=f"{DAY} 10:00")
+    assert out.strip() == f"work order {item} moved from A01 to A02; now assigned"
+    out = workspace.ok("urge", item, "--by", "S01", now=f"{DAY} 10:05")
+    assert out.strip() == f"work order {item}: urged to A02 and supervisor S01"
+    workspace.ok("agents", "absent", "A03", "--date", DAY)
+    refused = workspace.refused("reassign", item, "--to", "A03", now=f"{DAY} 10:10")
+    assert f"error: A03 is absent on {DAY}; pick an agent at work" in refused

@@ -1,0 +1,191 @@
+"""The supervisor pages over real HTTP: the team's progress, orders near their deadline with
+reassign and urge, absences; and who may see and change them."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import requests
+
+from tests.web.conftest import DAY, PASSWORD, Browser, Site, csrf_of
+
+NEXT = "2026-11-03"
+LATE = "2026-11-05"  # complaint orders of DAY 07:30 have 72 h: overdue from 11-05 07:30
+
+
+def cell(page: str, agent: str, column: str) -> str:
+    row = re.search(rf'<tr id="agent-{agent}">(.*?)</tr>', page, re.S)
+    assert row, f"no row of {agent}"
+    found = re.search(rf'class="num {column}">(.*?)</td>', row.group(1), re.S)
+    assert found
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def row_of(page: str, order: int) -> str:
+    found = re.search(rf'<tr id="order-{order}">(.*?)</tr>', page, re.S)
+    assert found, f"no row of order {order}"
+    return found.group(1)
+
+
+def complaint_of(site: Site, agent: str) -> int:
+    calls = site.center.calls(agent, DAY)
+    return int(next(c["item"] for c in calls if c["campaign"] == "complaint_callback"))
+
+
+def signed_in_agent(site: Site) -> Browser:
+    """Agent wangli's session, without following the log-in to the agent's own page."""
+    browser = Browser(site.url)
+    form = browser.page("/login")
+    answer = browser.post(
+        site.url + "/login",
+        data={"name": "wangli", "password": PASSWORD, "csrf": csrf_of(form.text)},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/agent"
+    return browser
+
+
+def htmx(browser: Browser, path: str, data: dict[str, str]) -> requests.Response:
+    """POST as htmx does from the deadlines page: the CSRF token in the header."""
+    token = csrf_of(browser.page("/supervisor/deadlines").text)
+    headers = {"HX-Request": "true", "X-CSRF-Token": token}
+    return browser.post(browser.url + path, data=data, headers=headers)
+
+
+def test_the_progress_page_shows_the_supervisors_agents_and_counts_an_outcome(site: Site) -> None:
+    zhaozz = site.login("zhaozz")
+    before = zhaozz.page("/supervisor").text
+    assert "关怀回访组" in before and "营销组" not in before
+    assert {a for a in ("A01", "A02", "A03", "A04") if f'id="agent-{a}"' in before} == {
+        "A01",
+        "A02",
+        "A03",
+    }
+    assert cell(before, "A01", "attempted") == "0"
+    assert cell(before, "A01", "quota") == "5"  # complaints 3 and zero usage 2
+    item = str(complaint_of(site, "A01"))
+    site.center.ok("outcome", item, "--code", "no_answer", now=f"{DAY} 10:00")
+    after = zhaozz.page("/supervisor").text
+    assert cell(after, "A01", "attempted") == "1"
+    assert cell(after, "A02", "attempted") == "0"
+
+
+def test_a_day_without_a_run_shows_why_instead_of_numbers(site: Site) -> None:
+    page = site.login("zhaozz").page(f"/supervisor?date={NEXT}")
+    assert page.status_code == 200
+    assert f"no run for {NEXT} yet" in page.text
+
+
+def test_an_order_past_its_deadline_is_on_the_deadline_page_as_overdue(site: Site) -> None:
+    zhaozz = site.login("zhaozz")
+    item = complaint_of(site, "A01")
+    assert f'id="order-{item}"' not in zhaozz.page("/supervisor/deadlines").text
+    site.clock.set(f"{LATE}T08:00")
+    row = row_of(zhaozz.page("/supervisor/deadlines").text, item)
+    assert "已超时" in row and "A01" in row
+
+
+def test_reassigning_an_overdue_order_moves_it_to_the_other_agents_list(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    site.clock.set(f"{LATE}T08:00")
+    answer = htmx(site.login("zhaozz"), f"/supervisor/orders/{item}/reassign", {"to": "A02"})
+    assert answer.status_code == 200
+    assert "已改派给 A02" in row_of(answer.text, item)
+    assert item in [c["item"] for c in site.center.calls("A02", LATE)]
+    assert item not in [c["item"] for c in site.center.calls("A01", DAY)]
+    history = site.center.json("orders", "--history", str(item))["events"]
+    assert (history[-1]["kind"], history[-1]["actor"], history[-1]["detail"]) == (
+        "reassigned",
+        "S01",
+        "from A01 to A02",
+    )
+
+
+def test_reassigning_to_an_absent_agent_is_refused_in_the_row(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    site.center.ok("agents", "absent", "A03", "--date", DAY)
+    answer = htmx(site.login("zhaozz"), f"/supervisor/orders/{item}/reassign", {"to": "A03"})
+    assert f"A03 is absent on {DAY}" in row_of(answer.text, item)
+    assert item in [c["item"] for c in site.center.calls("A01", DAY)]
+
+
+def test_a_refused_reassign_without_htmx_shows_the_page_with_the_sentence(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    site.clock.set(f"{LATE}T08:00")
+    zhaozz = site.login("zhaozz")
+    answer = zhaozz.submit(
+        f"/supervisor/orders/{item}/reassign", {"to": "A01"}, from_page="/supervisor/deadlines"
+    )
+    assert answer.status_code == 409
+    assert f"#{item}: work order {item} is already A01's" in html.unescape(answer.text)
+
+
+def test_urging_an_order_logs_an_event_shown_in_its_row(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    site.clock.set(f"{LATE}T08:00")
+    answer = htmx(site.login("zhaozz"), f"/supervisor/orders/{item}/urge", {})
+    row = row_of(answer.text, item)
+    assert "已催办。" in row and "S01: to A01 and supervisor S01" in row
+    history = site.center.json("orders", "--history", str(item))["events"]
+    assert [e["kind"] for e in history][-1] == "urged"
+
+
+def test_an_order_of_another_team_is_not_found_for_the_supervisor(site: Site) -> None:
+    theirs = int(site.center.calls("A04", DAY)[0]["item"])
+    zhaozz = site.login("zhaozz")
+    for action, data in (("reassign", {"to": "A02"}), ("urge", {})):
+        answer = htmx(zhaozz, f"/supervisor/orders/{theirs}/{action}", data)
+        assert answer.status_code == 404
+    assert theirs in [c["item"] for c in site.center.calls("A04", DAY)]
+
+
+def test_an_agent_is_refused_the_supervisor_pages(site: Site) -> None:
+    wangli = signed_in_agent(site)
+    for path in ("/supervisor", "/supervisor/deadlines", "/supervisor/absences"):
+        assert wangli.page(path).status_code == 403
+    item = complaint_of(site, "A01")
+    token = csrf_of(wangli.page("/login").text)
+    answer = wangli.post(
+        f"{site.url}/supervisor/orders/{item}/reassign", data={"to": "A02", "csrf": token}
+    )
+    assert answer.status_code == 403
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    zhaozz = site.login("zhaozz")
+    answer = zhaozz.post(f"{site.url}/supervisor/orders/{item}/reassign", data={"to": "A02"})
+    assert answer.status_code == 403
+    absent = zhaozz.post(f"{site.url}/supervisor/absences", data={"agent": "A02", "date": NEXT})
+    assert absent.status_code == 403
+    assert item in [c["item"] for c in site.center.calls("A01", DAY)]
+    assert 'id="absent-A02"' not in zhaozz.page(f"/supervisor/absences?date={NEXT}").text
+
+
+def test_an_agent_marked_absent_is_listed_with_where_their_work_went(site: Site) -> None:
+    zhaozz = site.login("zhaozz")
+    theirs = {c["item"] for c in site.center.calls("A02", DAY)}
+    answer = zhaozz.submit("/supervisor/absences", {"agent": "A02", "date": NEXT, "reason": "病假"})
+    assert answer.url.endswith(f"/supervisor/absences?date={NEXT}")
+    section = re.search(r'id="absent-A02">(.*?)</section>', answer.text, re.S)
+    assert section and "病假" in section.group(1)
+    site.center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    page = zhaozz.page(f"/supervisor/absences?date={NEXT}").text
+    section = re.search(r'id="absent-A02">(.*?)</section>', page, re.S)
+    assert section
+    shown = {int(n) for n in re.findall(r"<td>#(\d+)</td>", section.group(1))}
+    assert shown == theirs
+    holders = set(re.findall(r"<td>(A0\d)</td>", section.group(1)))
+    assert holders and "A02" not in holders
+
+
+def test_marking_an_agent_of_another_team_absent_is_refused(site: Site) -> None:
+    answer = site.login("zhaozz").submit(
+        "/supervisor/absences", {"agent": "A04", "date": NEXT, "reason": "病假"}
+    )
+    assert answer.status_code == 409
+    assert "'A04' is not an agent of your team" in html.unescape(answer.text)
+    assert (
+        'id="absent-A04"' not in site.login("root").page(f"/supervisor/absences?date={NEXT}").text
+    )
