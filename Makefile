@@ -50,8 +50,11 @@ chromium:
 test: lint chromium
 	$(BIN)/pytest
 
-# Screenshots of the main pages for docs/ and the README, taken by the browser tests.
+# Screenshots of the main pages for docs/ and the README, taken by the browser tests (with a
+# Chinese font, or the pages' Chinese shows as boxes).
 screenshots: $(STAMP) chromium
+	@fc-list | grep -qi wqy || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 	ENGINE_SCREENSHOTS=docs/screenshots ENGINE_TEST_DATABASE_URL= $(BIN)/pytest -q tests/browser
 
 bench: $(STAMP)

@@ -4,8 +4,9 @@ python -m bench          1,000,000 rows: import against pyarrow's and pandas' re
                          segments against hand-written pandas masks
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
 Then the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
-rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, and a
-wave of 10,000 SMS at 100/s against the local Twilio.
+rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
+wave of 10,000 SMS at 100/s against the local Twilio, and the agent list page and its API with
+200 agents of 500 at work (python -m bench.web alone).
 """
 
 from __future__ import annotations
@@ -24,29 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench import assignment, masks, median_time, orders, render, sending
+from bench import OUT, ROOT, assignment, extracts, masks, median_time, orders, render, sending, web
 from outbound import policy, segments, snapshots
 from outbound.config import load_config
 from outbound.imports import import_extract
-from outbound.sample import extract_frame, write_csv
 from outbound.store.db import open_database
 from outbound.workspace import load_segments
-
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-
-
-def extracts(lines: int) -> tuple[Path, Path]:
-    """Two consecutive months of a LINES-row extract as UTF-8 CSV, generated once and cached."""
-    september, october = OUT / f"{lines}-2026-09.csv", OUT / f"{lines}-2026-10.csv"
-    if not october.is_file():
-        OUT.mkdir(parents=True, exist_ok=True)
-        first = extract_frame(lines, "2026-09", seed=7)
-        write_csv(first, september, encoding="utf-8")
-        write_csv(
-            extract_frame(lines, "2026-10", seed=7, previous=first), october, encoding="utf-8"
-        )
-    return september, october
 
 
 def fresh_workspace(name: str) -> Path:
@@ -220,6 +204,8 @@ def main() -> None:
     render.run()
     orders.run()
     sending.run()
+    print()
+    web.run()
 
 
 if __name__ == "__main__":

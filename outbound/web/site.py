@@ -5,6 +5,7 @@ own pages and every form to its own session (CSRF)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from outbound.web.security import COOKIE, Sessions, Throttle, fingerprint, same_
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGE_COOKIE = "lang"
+PERSON_SECONDS = dt.timedelta(seconds=5)
 HOME = {
     "agent": "/agent",
     "supervisor": "/supervisor",
@@ -68,6 +70,8 @@ class Web:
         )
         self.templates.filters |= {"local": self.local, "masked": masked}
         self._campaigns: tuple[tuple[tuple[str, float], ...], dict[str, Campaign]] | None = None
+        self._campaigns_checked = 0.0
+        self._people: dict[str, tuple[Person | None, dt.datetime]] = {}
 
     def now(self) -> dt.datetime:
         return self.clock().astimezone(self.config.tz)
@@ -76,13 +80,29 @@ class Web:
         return moment.astimezone(self.config.tz).strftime(fmt) if moment else ""
 
     def campaigns(self) -> dict[str, Campaign]:
-        """The workspace's campaigns, read again when a file in campaigns/ changes."""
+        """The workspace's campaigns, read again when a file in campaigns/ changes (looked at
+        once a second at most: every list page asks)."""
+        if self._campaigns is not None and time.monotonic() < self._campaigns_checked + 1:
+            return self._campaigns[1]
         folder = self.config.workspace / "campaigns"
         stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.toml")))
         if self._campaigns is None or self._campaigns[0] != stamp:
             loaded, _ = load_campaigns(self.config)
             self._campaigns = (stamp, {c.name: c for c in loaded})
+        self._campaigns_checked = time.monotonic()
         return self._campaigns[1]
+
+    def person(self, name: str) -> Person | None:
+        """User NAME, as the database had them at most PERSON_SECONDS ago by the app's clock
+        (every request asks; a new password or a removal ends sessions within that time)."""
+        now = self.clock()
+        known = self._people.get(name)
+        if known is None or known[1] <= now:
+            with self.engine.connect() as connection:
+                person = users.by_name(connection, name)
+            known = (person, now + PERSON_SECONDS)
+            self._people[name] = known
+        return known[0]
 
     def page(
         self,
@@ -149,8 +169,7 @@ def viewer_of(request: Request) -> Viewer | None:
     session = web.sessions.read(request.cookies.get(COOKIE))
     viewer = None
     if session is not None:
-        with web.engine.connect() as connection:
-            person = users.by_name(connection, session.user)
+        person = web.person(session.user)
         current = fingerprint(person.password_hash) if person else None
         if person is not None and same_token(session.fingerprint, current):
             viewer = Viewer(person, session.csrf, language_of(request, web.config))
