@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from outbound.config import Config
 from outbound.errors import UserError
 from outbound.render import Scripts
+from outbound.rules import RuleError, compile_rule
 from outbound.workspace import load_each, read_toml
 
 Channel = Literal["call", "sms", "voice"]
@@ -49,6 +50,7 @@ class CampaignFile(BaseModel):
     agents: AgentFilter = AgentFilter()
     reasons: str | None = None
     purpose: Literal["marketing", "service"] = "marketing"  # marketing messages keep the window
+    success: str | None = None  # a rule on the next month's extract (prev. = the campaign's)
 
     @model_validator(mode="after")
     def _coherent(self) -> CampaignFile:
@@ -116,6 +118,11 @@ def problems_of(
         problems.append(
             f"{shown}: reasons {spec.reasons!r} is not a [reasons] set in config.toml{hint}"
         )
+    if spec.success:
+        try:
+            compile_rule(spec.success, columns, source=f"{shown}: success")
+        except RuleError as error:
+            problems.append(str(error))
     problems += scripts.check(spec.script, columns)
     return problems
 

@@ -8,10 +8,21 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from outbound import daily, explain, orders, outcomes, output, supervision, worklists
-from outbound.campaigns import Campaign, load_campaigns
+from outbound import (
+    daily,
+    explain,
+    orders,
+    outcomes,
+    output,
+    results,
+    snapshots,
+    supervision,
+    worklists,
+)
+from outbound.campaigns import Campaign, find_campaign, load_campaigns
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
 from outbound.errors import UserError
+from outbound.workspace import find_segment
 
 MOMENT = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
 
@@ -186,12 +197,35 @@ def orders_command(
 
 @cli.command("report")
 @DATE
+@click.option(
+    "--month", help="Judge the campaigns of this extract month YYYY-MM on the month after it."
+)
+@click.option("--campaign", help="Only this campaign (with --month).")
+@click.option(
+    "--by",
+    type=click.Choice(results.BREAKDOWNS),
+    default="campaign",
+    show_default=True,
+    help="With --month: the lift of the whole campaign, or per region, agent or attempts.",
+)
 @FORMAT
 @OUTPUT
 @click.pass_obj
-def report_command(app: App, date: dt.datetime | None, fmt: str, output_path: Path | None) -> None:
+def report_command(
+    app: App,
+    date: dt.datetime | None,
+    month: str | None,
+    campaign: str | None,
+    by: str,
+    fmt: str,
+    output_path: Path | None,
+) -> None:
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
-    quota attainment, overdue."""
+    quota attainment, overdue. With --month M: did the campaigns of M work, judged by their
+    success rules on M+1's extract against their holdouts (Wilson 95% intervals, p-values)."""
+    if month is not None or campaign is not None:
+        _lift_report(app, month, campaign, by, fmt, output_path)
+        return
     day = app.day(date)
     with app.engine.connect() as connection:
         by_campaign, by_agent = worklists.report(
@@ -208,6 +242,40 @@ def report_command(app: App, date: dt.datetime | None, fmt: str, output_path: Pa
     output.emit(fmt, by_campaign, document, title=f"campaigns on {day}", output=output_path)
     if output_path is None:
         output.emit(fmt, by_agent, document, title=f"agents on {day}")
+
+
+def _lift_report(
+    app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
+) -> None:
+    month = (
+        snapshots.parse_month(month)
+        if month
+        else snapshots.previous_month(snapshots.latest_month(app.engine))
+    )
+    campaigns = _campaigns(app)
+    if name is not None:
+        chosen = [find_campaign(list(campaigns.values()), name)]
+    else:
+        chosen = [c for c in campaigns.values() if c.spec.success]
+        if not chosen:
+            raise UserError(
+                "no campaign has a success rule; add one to a campaign file, "
+                'e.g. success = "calls_30d > 0"'
+            )
+    reached = {c for c, d in app.config.dispositions.items() if d.category == "reached"}
+    tables = []
+    for campaign in chosen:
+        segment = find_segment(app.config, campaign.spec.segment)
+        lines = results.judge(app.config, app.engine, campaign, segment, month, reached)
+        table = results.lift_table(lines, by)
+        table.insert(0, "campaign", campaign.name)
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
+    judged_on = results.following_month(month)
+    document = {"month": month, "judged_on": judged_on, "by": by, "lift": output.records(table)}
+    title = f"campaigns of {month} judged on {judged_on} (95% intervals)"
+    shown = results.for_people(table) if fmt == "table" and output_path is None else table
+    output.emit(fmt, shown, document, title=title, output=output_path)
 
 
 @cli.command("why")
