@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from outbound import users
 from outbound.web import i18n
@@ -61,7 +62,10 @@ async def login(request: Request) -> Response:
     if (until := web.throttle.blocked_until(address, now)) is not None:
         return _login_page(request, next_page, "locked", 429, web.local(until, "%H:%M"))
     try:
-        person = users.authenticate(web.engine, name, password, now, web.config.web)
+        # argon2 takes tens of milliseconds on purpose: not on the event loop.
+        person = await run_in_threadpool(
+            users.authenticate, web.engine, name, password, now, web.config.web
+        )
     except users.LoginRefused as refused:
         web.throttle.failed(address, now)
         if refused.locked_until is not None:
