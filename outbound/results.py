@@ -4,6 +4,8 @@ against its holdout, the segment's members the policy kept out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -14,7 +16,7 @@ from outbound.errors import UserError
 from outbound.lift import Lift, Rate, lift
 from outbound.orders import EVENTS, ORDERS
 from outbound.rules import compile_rule
-from outbound.workspace import Segment
+from outbound.workspace import Segment, find_segment
 
 # Breakdowns: a line's own attribute splits the holdout too; what the campaign did to a line
 # (its agent, its attempts) has no holdout counterpart, so each part meets the whole holdout.
@@ -28,6 +30,27 @@ def following_month(month: str) -> str:
     return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
 
 
+@dataclass(frozen=True)
+class Judged:
+    """CAMPAIGN's lines of MONTH judged on JUDGED_ON: one row a line, group (assigned or
+    holdout), reached, success, region, agent and attempts; MEMBERS, the segment's size."""
+
+    campaign: str
+    month: str
+    judged_on: str
+    lines: pd.DataFrame
+    members: int
+
+    def funnel(self) -> list[tuple[str, int]]:
+        assigned = self.lines[self.lines["group"] == "assigned"]
+        return [
+            ("segment", self.members),
+            ("assigned", len(assigned)),
+            ("reached", int(assigned["reached"].sum())),
+            ("succeeded", int(assigned["success"].sum())),
+        ]
+
+
 def judge(
     config: Config,
     engine: sa.Engine,
@@ -35,9 +58,8 @@ def judge(
     segment: Segment,
     month: str,
     reached_codes: set[str],
-) -> pd.DataFrame:
-    """One row a line of CAMPAIGN in MONTH: group (assigned or holdout), reached, success, and
-    the line's region, agent and attempts."""
+) -> Judged:
+    """CAMPAIGN's lines of MONTH judged by its success rule on the month after."""
     shown = f"campaigns/{campaign.path.name}"
     if not campaign.spec.success:
         raise UserError(
@@ -79,7 +101,32 @@ def judge(
     regions = before.set_index(LINE_ID)["region"].astype(object)
     lines["region"] = lines[LINE_ID].map(regions)
     lines["success"] = lines[LINE_ID].isin(winners)
-    return lines
+    return Judged(campaign.name, month, after, lines, len(members))
+
+
+def month_report(
+    config: Config, engine: sa.Engine, campaigns: list[Campaign], month: str, by: str
+) -> tuple[pd.DataFrame, list[Judged]]:
+    """CAMPAIGNS of MONTH judged, with one lift table for all of them (a campaign column)."""
+    reached = {code for code, d in config.dispositions.items() if d.category == "reached"}
+    tables, judged = [], []
+    for campaign in campaigns:
+        segment = find_segment(config, campaign.spec.segment)
+        judged.append(judge(config, engine, campaign, segment, month, reached))
+        table = lift_table(judged[-1].lines, by)
+        table.insert(0, "campaign", campaign.name)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True), judged
+
+
+def with_success(campaigns: list[Campaign]) -> list[Campaign]:
+    chosen = [c for c in campaigns if c.spec.success]
+    if not chosen:
+        raise UserError(
+            "no campaign has a success rule; add one to a campaign file, "
+            'e.g. success = "calls_30d > 0"'
+        )
+    return chosen
 
 
 def lift_table(lines: pd.DataFrame, by: str = "campaign") -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from outbound import (
     daily,
     explain,
+    monthly,
     orders,
     outcomes,
     output,
@@ -22,7 +23,6 @@ from outbound import (
 from outbound.campaigns import Campaign, find_campaign, load_campaigns
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
 from outbound.errors import UserError
-from outbound.workspace import find_segment
 
 MOMENT = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
 
@@ -208,7 +208,14 @@ def orders_command(
     show_default=True,
     help="With --month: the lift of the whole campaign, or per region, agent or attempts.",
 )
-@FORMAT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*output.FORMATS, "html"]),
+    default="table",
+    show_default=True,
+    help="table for people, csv or json for programs; html (with --month): a page with charts.",
+)
 @OUTPUT
 @click.pass_obj
 def report_command(
@@ -226,6 +233,8 @@ def report_command(
     if month is not None or campaign is not None:
         _lift_report(app, month, campaign, by, fmt, output_path)
         return
+    if fmt == "html":
+        raise UserError("the html report is the month's results: give --month M")
     day = app.day(date)
     with app.engine.connect() as connection:
         by_campaign, by_agent = worklists.report(
@@ -252,26 +261,18 @@ def _lift_report(
         if month
         else snapshots.previous_month(snapshots.latest_month(app.engine))
     )
-    campaigns = _campaigns(app)
-    if name is not None:
-        chosen = [find_campaign(list(campaigns.values()), name)]
-    else:
-        chosen = [c for c in campaigns.values() if c.spec.success]
-        if not chosen:
-            raise UserError(
-                "no campaign has a success rule; add one to a campaign file, "
-                'e.g. success = "calls_30d > 0"'
-            )
-    reached = {c for c, d in app.config.dispositions.items() if d.category == "reached"}
-    tables = []
-    for campaign in chosen:
-        segment = find_segment(app.config, campaign.spec.segment)
-        lines = results.judge(app.config, app.engine, campaign, segment, month, reached)
-        table = results.lift_table(lines, by)
-        table.insert(0, "campaign", campaign.name)
-        tables.append(table)
-    table = pd.concat(tables, ignore_index=True)
+    campaigns = list(_campaigns(app).values())
+    chosen = [find_campaign(campaigns, name)] if name else results.with_success(campaigns)
+    table, judged = results.month_report(app.config, app.engine, chosen, month, by)
     judged_on = results.following_month(month)
+    if fmt == "html" or (output_path is not None and output_path.suffix.lower() == ".html"):
+        html = monthly.page(month, judged_on, table, judged, by)
+        if output_path is None:
+            click.echo(html)
+        else:
+            output_path.write_text(html, encoding="utf-8")
+            click.echo(f"wrote {output_path}")
+        return
     document = {"month": month, "judged_on": judged_on, "by": by, "lift": output.records(table)}
     title = f"campaigns of {month} judged on {judged_on} (95% intervals)"
     shown = results.for_people(table) if fmt == "table" and output_path is None else table

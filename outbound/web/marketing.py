@@ -4,23 +4,43 @@ as it is typed, campaigns' progress and a preview of their SMS. Phones only ever
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from pydantic import BaseModel
 
-from outbound import daily, output, progress, rule_check, segment_counts, snapshots
+from outbound import (
+    charts,
+    daily,
+    output,
+    progress,
+    results,
+    rule_check,
+    segment_counts,
+    snapshots,
+)
 from outbound.campaigns import Campaign
 from outbound.config import PHONE
 from outbound.errors import UserError
 from outbound.progress import Progress
 from outbound.rules import RuleError
-from outbound.web.site import ApiMarketing, CheckedForm, MarketingViewer, Web, masked, web_of
+from outbound.web.site import (
+    ApiMarketing,
+    CheckedForm,
+    MarketingViewer,
+    Viewer,
+    Web,
+    masked,
+    role,
+    web_of,
+)
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["marketing"])
+ResultsViewer = Annotated[Viewer, Depends(role("marketing", "supervisor"))]
 SAMPLE_ROWS = 10
 SMS_SAMPLE = 5
 
@@ -56,6 +76,32 @@ def rule_check_fragment(
     web = web_of(request)
     checked = _checked(web, form.get("rule", ""), form.get("month", ""))
     return web.page(request, "marketing/rule_result.html", {"checked": checked})
+
+
+@router.get("/marketing/results")
+def results_page(
+    request: Request, viewer: ResultsViewer, month: str = "", by: str = "campaign"
+) -> HTMLResponse:
+    """Did the campaigns of a month work: the month report's charts and lift table."""
+    web = web_of(request)
+    loaded = snapshots.loaded_months(web.engine)
+    context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
+    try:
+        month = snapshots.parse_month(month) if month else snapshots.previous_month(loaded[-1])
+        campaigns = results.with_success(list(web.campaigns().values()))
+        table, judged = results.month_report(web.config, web.engine, campaigns, month, by)
+        context |= {
+            "month": month,
+            "judged_on": results.following_month(month),
+            "rows": output.records(table),
+            "rates": Markup(charts.rates(table, "success rate with 95% intervals")),
+            "funnels": [
+                (j.campaign, Markup(charts.funnel(j.funnel(), j.campaign))) for j in judged
+            ],
+        }
+    except (UserError, IndexError) as exc:
+        context["problem"] = str(exc) if isinstance(exc, UserError) else "no extract is loaded"
+    return web.page(request, "marketing/results.html", context)
 
 
 @router.get("/marketing/campaigns")

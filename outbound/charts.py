@@ -1,0 +1,69 @@
+"""Charts of a month's results as SVG text (matplotlib), to paste into a monthly report or show
+on a page: success rates with their 95% intervals, and a funnel from segment to success."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+# Text stays text in the SVG: the browser draws the Chinese with its own fonts.
+plt.rcParams["svg.fonttype"] = "none"
+plt.rcParams["font.family"] = ["sans-serif"]
+GROUPS = (("assigned", "assigned", "#0b62c4"), ("reached", "reached", "#1d7a3e"))
+HOLDOUT = ("holdout", "holdout", "#8a96a3")
+
+
+def rates(table: pd.DataFrame, title: str) -> str:
+    """Success rate of the assigned, reached and holdout lines of each row of a lift TABLE
+    (one row a campaign, or a region...), with 95% Wilson intervals as error bars."""
+    labels = [
+        str(c) if v == "all" else f"{c}\n{v}"
+        for c, v in zip(table["campaign"], table["value"], strict=True)
+    ]
+    figure = Figure(figsize=(max(6.0, 1.6 * len(labels) + 2), 3.6))
+    axes = figure.subplots()
+    width = 0.26
+    for offset, (column, label, colour) in enumerate((*GROUPS, HOLDOUT)):
+        values = table[f"{column}_rate"].astype(float).fillna(0.0)
+        low = (values - table[f"{column}_low"].astype(float)).fillna(0.0).clip(lower=0)
+        high = (table[f"{column}_high"].astype(float) - values).fillna(0.0).clip(lower=0)
+        positions = [i + (offset - 1) * width for i in range(len(labels))]
+        axes.bar(positions, values * 100, width, label=label, color=colour)
+        axes.errorbar(
+            positions, values * 100, yerr=[low * 100, high * 100], fmt="none", ecolor="#1d2733"
+        )
+    axes.set_xticks(range(len(labels)), labels)
+    axes.set_ylabel("success rate, %")
+    axes.set_title(title)
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def funnel(steps: list[tuple[str, int]], title: str) -> str:
+    """Horizontal bars, widest first: how many lines reached each step."""
+    figure = Figure(figsize=(6.0, 0.5 * len(steps) + 1.2))
+    axes = figure.subplots()
+    names = [name for name, _ in steps][::-1]
+    counts = [count for _, count in steps][::-1]
+    bars = axes.barh(names, counts, color="#0b62c4")
+    axes.bar_label(bars, labels=[f"{count:,}" for count in counts], padding=3)
+    axes.set_title(title)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_xlim(0, max(counts or [1]) * 1.15)
+    return _svg(figure)
+
+
+def _svg(figure: Figure) -> str:
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]  # drop the XML prologue: the SVG goes inline in HTML

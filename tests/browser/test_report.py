@@ -1,0 +1,32 @@
+"""The month's HTML report opens in Chromium without an error and shows its charts."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser
+
+from tests.browser.conftest import shot
+from tests.e2e.conftest import Center
+from tests.e2e.test_results import CAMPAIGN, judged
+
+
+def test_the_html_report_opens_without_errors_and_shows_its_charts(
+    center: Center, chromium: Browser
+) -> None:
+    assigned, _, _ = judged(center)
+    report = center.folder / "report-2026-10.html"
+    said = center.ok("report", "--month", "2026-10", "--format", "html", "--output", str(report))
+    assert str(report) in said
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(report.as_uri())
+    assert errors == []
+    assert page.locator("figure.rates svg").count() == 1
+    funnel = page.locator(f'figure.funnel[data-campaign="{CAMPAIGN}"] svg')
+    assert funnel.count() == 1
+    assert f"{len(assigned):,}" in funnel.text_content()  # the assigned bar's label
+    assert page.locator("figure.rates svg").bounding_box()["height"] > 100
+    assert CAMPAIGN in page.locator("table").inner_text()
+    shot(page, "report-month")
+    page.close()
