@@ -26,6 +26,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 from bench import OUT, ROOT, extracts
@@ -157,8 +158,6 @@ def _request(path: str, headers: dict[str, str]) -> bytes:
 
 def _log_in(port: int, agent: str) -> str:
     """The session cookie of AGENT, through the log-in form as a browser gets it."""
-    import requests
-
     browser = requests.Session()
     form = browser.get(f"http://127.0.0.1:{port}/login").text
     token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]

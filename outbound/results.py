@@ -25,6 +25,14 @@ TREATMENT_ATTRIBUTES = ("agent", "attempts")
 BREAKDOWNS = ("campaign", *LINE_ATTRIBUTES, *TREATMENT_ATTRIBUTES)
 
 
+def judged_month(engine: sa.Engine, month: str | None) -> str:
+    """MONTH checked, or by default the month before the latest loaded (the latest one has no
+    month after it to be judged on yet)."""
+    if month:
+        return snapshots.parse_month(month)
+    return snapshots.previous_month(snapshots.latest_month(engine))
+
+
 def following_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:])
     return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"

@@ -16,7 +16,6 @@ from outbound import (
     outcomes,
     output,
     results,
-    snapshots,
     supervision,
     worklists,
 )
@@ -256,11 +255,7 @@ def report_command(
 def _lift_report(
     app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
 ) -> None:
-    month = (
-        snapshots.parse_month(month)
-        if month
-        else snapshots.previous_month(snapshots.latest_month(app.engine))
-    )
+    month = results.judged_month(app.engine, month)
     campaigns = list(_campaigns(app).values())
     chosen = [find_campaign(campaigns, name)] if name else results.with_success(campaigns)
     table, judged = results.month_report(app.config, app.engine, chosen, month, by)

@@ -72,7 +72,7 @@ async def login(request: Request) -> Response:
             until_text = web.local(refused.locked_until, "%H:%M")
             return _login_page(request, next_page, "locked", 429, until_text)
         return _login_page(request, next_page, "wrong", 401)
-    _session, cookie = web.sessions.new(person.name, person.password_hash)
+    cookie = web.sessions.new(person.name, person.password_hash)
     response = RedirectResponse(next_page or HOME[person.role], status_code=303)
     response.set_cookie(
         COOKIE,

@@ -9,12 +9,11 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 from pydantic import BaseModel
 
 from outbound import (
-    charts,
     daily,
+    monthly,
     output,
     progress,
     results,
@@ -87,20 +86,17 @@ def results_page(
     loaded = snapshots.loaded_months(web.engine)
     context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
     try:
-        month = snapshots.parse_month(month) if month else snapshots.previous_month(loaded[-1])
+        month = results.judged_month(web.engine, month)
         campaigns = results.with_success(list(web.campaigns().values()))
         table, judged = results.month_report(web.config, web.engine, campaigns, month, by)
         context |= {
             "month": month,
             "judged_on": results.following_month(month),
             "rows": output.records(table),
-            "rates": Markup(charts.rates(table, "success rate with 95% intervals")),
-            "funnels": [
-                (j.campaign, Markup(charts.funnel(j.funnel(), j.campaign))) for j in judged
-            ],
+            **monthly.figures(table, judged),
         }
-    except (UserError, IndexError) as exc:
-        context["problem"] = str(exc) if isinstance(exc, UserError) else "no extract is loaded"
+    except UserError as exc:
+        context["problem"] = str(exc)
     return web.page(request, "marketing/results.html", context)
 
 

@@ -52,9 +52,9 @@ class Sessions:
         self._signer = URLSafeTimedSerializer(key, salt="session")
         self.max_age = int(hours * 3600)
 
-    def new(self, user: str, password_hash: str) -> tuple[Session, str]:
-        session = Session(user, fingerprint(password_hash), secrets.token_urlsafe(24))
-        return session, self._signer.dumps([session.user, session.fingerprint, session.csrf])
+    def new(self, user: str, password_hash: str) -> str:
+        """The cookie of a new session of USER, with a fresh CSRF token."""
+        return self._signer.dumps([user, fingerprint(password_hash), secrets.token_urlsafe(24)])
 
     def read(self, cookie: str | None) -> Session | None:
         if not cookie:
