@@ -1,5 +1,6 @@
 """Charts of a month's results as SVG text (matplotlib), to paste into a monthly report or show
-on a page: success rates with their 95% intervals, and a funnel from segment to success."""
+on a page: success rates with their 95% intervals, daily progress against quota, and a funnel
+from segment to success."""
 
 from __future__ import annotations
 
@@ -58,6 +59,23 @@ def funnel(steps: list[tuple[str, int]], title: str) -> str:
     axes.set_title(title)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_xlim(0, max(counts or [1]) * 1.15)
+    return _svg(figure)
+
+
+def progress(days: pd.DataFrame, title: str) -> str:
+    """Each day's quota as a grey bar with the new items attempted that day over it."""
+    figure = Figure(figsize=(max(6.0, 0.32 * len(days) + 2), 3.2))
+    axes = figure.subplots()
+    labels = [f"{day:%m-%d}" if hasattr(day, "month") else str(day) for day in days["day"]]
+    axes.bar(labels, days["quota"], 0.8, label="quota", color=HOLDOUT[2])
+    axes.bar(labels, days["attempted"], 0.5, label="attempted", color=GROUPS[0][2])
+    if days.empty:
+        axes.text(0.5, 0.5, "no lists yet", ha="center", va="center", transform=axes.transAxes)
+    axes.set_ylabel("items")
+    axes.set_title(title)
+    axes.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0)
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
 

@@ -64,6 +64,34 @@ def emit(
         print_table(frame, title)
 
 
+def emit_sections(
+    fmt: str,
+    sections: list[tuple[str, str, pd.DataFrame]],
+    document: Mapping[str, Any],
+    *,
+    output: Path | None = None,
+) -> None:
+    """A report of several (name, title, table) SECTIONS: JSON is DOCUMENT, a workbook has a
+    sheet a section, CSV files one file a section (report.csv, report.agents.csv...); CSV on
+    stdout is the first section alone, as a program reading it expects one table."""
+    if output is None:
+        _, title, first = sections[0]
+        emit(fmt, first, document, title=title)
+        return
+    kind = FILE_FORMATS.get(output.suffix.lower())
+    if kind == "xlsx":
+        with pd.ExcelWriter(output) as workbook:
+            for name, _, table in sections:
+                plain = pd.DataFrame(records(table), columns=table.columns)
+                plain.to_excel(workbook, sheet_name=name, index=False)
+    elif kind == "csv":
+        for index, (name, _, table) in enumerate(sections):
+            path = output if index == 0 else output.with_suffix(f".{name}.csv")
+            table.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        _write_file(output, sections[0][2], document)
+
+
 def print_table(frame: pd.DataFrame, title: str | None = None) -> None:
     console = Console(width=None if sys.stdout.isatty() else 10_000, soft_wrap=False)
     table = Table(title=title, title_justify="left", show_lines=False)

@@ -19,7 +19,7 @@ from outbound import (
     supervision,
     worklists,
 )
-from outbound.campaigns import Campaign, find_campaign, load_campaigns
+from outbound.campaigns import Campaign, load_campaigns
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
 from outbound.errors import UserError
 
@@ -213,7 +213,8 @@ def orders_command(
     type=click.Choice([*output.FORMATS, "html"]),
     default="table",
     show_default=True,
-    help="table for people, csv or json for programs; html (with --month): a page with charts.",
+    help="table for people, csv or json for programs; html (with --month): a page with charts. "
+    "With --month, csv on stdout is the lift table; json and --output carry every section.",
 )
 @OUTPUT
 @click.pass_obj
@@ -228,7 +229,8 @@ def report_command(
 ) -> None:
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
     quota attainment, overdue. With --month M: did the campaigns of M work, judged by their
-    success rules on M+1's extract against their holdouts (Wilson 95% intervals, p-values)."""
+    success rules on M+1's extract against their holdouts (Wilson 95% intervals, p-values),
+    and what they did: reach, quota attainment per agent and per day, SMS waves."""
     if month is not None or campaign is not None:
         _lift_report(app, month, campaign, by, fmt, output_path)
         return
@@ -257,21 +259,23 @@ def _lift_report(
 ) -> None:
     month = results.judged_month(app.engine, month)
     campaigns = list(_campaigns(app).values())
-    chosen = [find_campaign(campaigns, name)] if name else results.with_success(campaigns)
-    table, judged = results.month_report(app.config, app.engine, chosen, month, by)
-    judged_on = results.following_month(month)
+    report = monthly.build(app.config, app.engine, campaigns, month, by, name)
     if fmt == "html" or (output_path is not None and output_path.suffix.lower() == ".html"):
-        html = monthly.page(month, judged_on, table, judged, by)
+        html = monthly.page(report)
         if output_path is None:
             click.echo(html)
         else:
             output_path.write_text(html, encoding="utf-8")
             click.echo(f"wrote {output_path}")
         return
-    document = {"month": month, "judged_on": judged_on, "by": by, "lift": output.records(table)}
-    title = f"campaigns of {month} judged on {judged_on} (95% intervals)"
-    shown = results.for_people(table) if fmt == "table" and output_path is None else table
-    output.emit(fmt, shown, document, title=title, output=output_path)
+    sections = report.sections()
+    if output_path is not None or fmt != "table":
+        output.emit_sections(fmt, sections, report.document(), output=output_path)
+        return
+    _, title, lift = sections[0]
+    output.print_table(results.for_people(lift), title)
+    for _, title, table in sections[1:]:
+        output.print_table(table, title)
 
 
 @cli.command("why")

@@ -87,13 +87,12 @@ def results_page(
     context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
     try:
         month = results.judged_month(web.engine, month)
-        campaigns = results.with_success(list(web.campaigns().values()))
-        table, judged = results.month_report(web.config, web.engine, campaigns, month, by)
+        report = monthly.build(web.config, web.engine, list(web.campaigns().values()), month, by)
         context |= {
             "month": month,
-            "judged_on": results.following_month(month),
-            "rows": output.records(table),
-            **monthly.figures(table, judged),
+            "judged_on": report.judged_on,
+            "rows": output.records(report.lift),
+            **monthly.figures(report),
         }
     except UserError as exc:
         context["problem"] = str(exc)

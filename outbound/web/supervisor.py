@@ -10,9 +10,10 @@ import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel
 
-from outbound import agents, supervision
+from outbound import activity, agents, charts, supervision
 from outbound.errors import UserError
 from outbound.web.site import (
     ApiSupervisor,
@@ -59,7 +60,16 @@ def progress_page(
             context["teams"] = {
                 team: _records(rows) for team, rows in table.groupby("team", sort=True)
             }
+            context["month_chart"] = _month_so_far(web, connection, viewer, day)
     return web.page(request, "supervisor/progress.html", context)
+
+
+def _month_so_far(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date) -> Markup:
+    """The teams' daily progress against quota from the first of DAY's month to DAY."""
+    team = team_of(connection, viewer)
+    quotas = {name: c.spec.per_agent_per_day for name, c in web.campaigns().items()}
+    days = activity.calendar_days(connection, day.replace(day=1), day, team, quotas, web.config.tz)
+    return Markup(charts.progress(days, f"{day:%Y-%m}: daily progress against quota"))
 
 
 def _progress(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date) -> pd.DataFrame:

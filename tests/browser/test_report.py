@@ -27,6 +27,8 @@ def test_the_html_report_opens_without_errors_and_shows_its_charts(
     assert funnel.count() == 1
     assert f"{len(assigned):,}" in funnel.text_content()  # the assigned bar's label
     assert page.locator("figure.rates svg").bounding_box()["height"] > 100
-    assert CAMPAIGN in page.locator("table").inner_text()
+    assert CAMPAIGN in page.locator("table").first.inner_text()
+    assert page.locator("figure.progress svg").count() == 1
+    assert page.locator("table.section.campaigns").inner_text().count(CAMPAIGN) == 1
     shot(page, "report-month")
     page.close()

@@ -15,7 +15,8 @@ def test_marketing_and_supervisors_see_the_charts_and_the_lift(site: Site) -> No
         page = site.login(name).page("/marketing/results?month=2026-10")
         assert page.status_code == 200
         text = html.unescape(page.text)
-        assert text.count("<svg") == 2  # the rates, and the campaign's funnel
+        assert text.count("<svg") == 3  # the rates, daily progress, and the campaign's funnel
+        assert '<figure class="chart progress">' in text
         assert f'data-campaign="{CAMPAIGN}"' in text
         won = len(set(assigned) & winners)
         assert f"({won}/{len(assigned)})" in text

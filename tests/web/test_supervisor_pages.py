@@ -3,14 +3,24 @@ reassign and urge, absences; and who may see and change them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import requests
 
+from outbound import activity, daily
+from outbound.config import load_config
+from outbound.store.db import open_database
 from tests.web.conftest import DAY, PASSWORD, Browser, Site, csrf_of
 
 NEXT = "2026-11-03"
+
+
+def date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
 LATE = "2026-11-05"  # complaint orders of DAY 07:30 have 72 h: overdue from 11-05 07:30
 
 
@@ -69,6 +79,28 @@ def test_the_progress_page_shows_the_supervisors_agents_and_counts_an_outcome(si
     after = zhaozz.page("/supervisor").text
     assert cell(after, "A01", "attempted") == "1"
     assert cell(after, "A02", "attempted") == "0"
+
+
+def test_the_progress_page_charts_the_teams_month_day_by_day(site: Site) -> None:
+    page = site.login("zhaozz").page("/supervisor").text
+    shown = {a: int(cell(page, a, "quota")) for a in ("A01", "A02", "A03")}
+    chart = re.search(r'<figure class="chart progress">(.*?)</figure>', page, re.S)
+    assert chart and "<svg" in chart.group(1) and "2026-11: daily progress" in chart.group(1)
+    config = load_config(site.center.folder)
+    engine = open_database(config.database_url)
+    quotas = {c.name: c.spec.per_agent_per_day for c in daily.active(config, date(DAY))[0]}
+    with engine.connect() as connection:
+        team = activity.calendar_days(
+            connection, date("2026-11-01"), date(DAY), set(shown), quotas, config.tz
+        )
+        everyone = activity.calendar_days(
+            connection, date("2026-11-01"), date(DAY), None, quotas, config.tz
+        )
+    engine.dispose()
+    assert team.to_dict("records") == [
+        {"day": date(DAY), "quota": sum(shown.values()), "attempted": 0, "quota_attained": 0.0}
+    ]
+    assert everyone["quota"].sum() > team["quota"].sum()  # the marketing team's agents too
 
 
 def test_a_day_without_a_run_shows_why_instead_of_numbers(site: Site) -> None:
