@@ -1,4 +1,5 @@
-# `make run`: set up .venv and run the daily job on the sample workspace.
+# `make run`: set up .venv and run the daily job on the sample workspace, then work the sample's
+# first week of November and judge October's campaigns on the November it leads to.
 # `make test`: set up the same way and run every check and test.
 
 PYTHON ?= python3
@@ -7,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/2026-09.csv data/2026-10.parquet data/agents.csv
 DAY := 2026-11-02
+WORKED_THROUGH := 2026-11-08
 
 # The test suite runs on PostgreSQL too when a server answers on 127.0.0.1:5432.
 PG_ANSWERS := $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null && echo yes)
@@ -37,6 +39,9 @@ run: $(STAMP) $(SAMPLE)
 	$(BIN)/engine calls --agent A002 --date $(DAY) --limit 3
 	$(BIN)/engine send --date $(DAY)
 	$(BIN)/engine report --date $(DAY)
+	$(BIN)/engine sample work --from $(DAY) --through $(WORKED_THROUGH)
+	$(BIN)/engine import data/2026-11.csv --month 2026-11
+	$(BIN)/engine report --month 2026-10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,7 +5,8 @@ python -m bench          1,000,000 rows: import against pyarrow's and pandas' re
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
 Then the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
-wave of 10,000 SMS at 100/s against the local Twilio, and the agent list page and its API with
+wave of 10,000 SMS at 100/s against the local Twilio, survey replies read against a naive
+reader, and the agent list page and its API with
 200 agents of 500 at work (python -m bench.web alone).
 """
 
@@ -25,7 +26,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench import OUT, ROOT, assignment, extracts, masks, median_time, orders, render, sending, web
+from bench import (
+    OUT,
+    ROOT,
+    assignment,
+    extracts,
+    masks,
+    median_time,
+    orders,
+    render,
+    replies,
+    sending,
+    web,
+)
 from outbound import policy, segments, snapshots
 from outbound.config import load_config
 from outbound.imports import import_extract
@@ -202,6 +215,7 @@ def main() -> None:
     assignment.run()
     print()
     render.run()
+    replies.run()
     orders.run()
     sending.run()
     print()

@@ -128,7 +128,8 @@ def _by_day(items: pd.DataFrame) -> pd.DataFrame:
 def waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
     """One row an SMS or voice wave (campaign and day) of SCOPE's orders: messages, sent,
     delivered, failed, blocked, and opt-outs: STOP replies to the wave's messages (a STOP
-    counts for the last message that number was sent before it)."""
+    counts for the last message that number was sent before it). The survey after a call is
+    no wave: its figures are the scores'."""
     sent = orders.frame(
         connection,
         sa.select(
@@ -140,7 +141,7 @@ def waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
             OUTBOX.c.state,
         )
         .join(ORDERS, ORDERS.c.id == OUTBOX.c.order_id)
-        .where(scope.orders()),
+        .where(scope.orders(), OUTBOX.c.survey.is_(None)),
     )
     columns = ["campaign", "channel", "day", "messages", "sent", "delivered", "failed"]
     if sent.empty:

@@ -16,6 +16,7 @@ from outbound.config import Config
 from outbound.errors import UserError
 from outbound.render import Scripts
 from outbound.rules import RuleError, compile_rule
+from outbound.survey import Scale
 from outbound.workspace import load_each, read_toml
 
 Channel = Literal["call", "sms", "voice"]
@@ -28,6 +29,14 @@ class AgentFilter(BaseModel):
     skills: frozenset[str] | None = None
 
 
+class Survey(BaseModel):
+    """The SMS question sent after a reached call, and the scale its replies are read on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    scale: Scale
+    text: str = Field(min_length=1)
+
+
 class CampaignFile(BaseModel):
     """What a campaign file may say; see the README's campaign section."""
 
@@ -36,7 +45,7 @@ class CampaignFile(BaseModel):
     description: str = ""
     segment: str
     channel: Channel
-    script: str
+    script: str | tuple[str, ...]  # one script, or variants the lines are split between (A/B)
     start: dt.date
     end: dt.date
     priority: int = 0
@@ -51,9 +60,19 @@ class CampaignFile(BaseModel):
     reasons: str | None = None
     purpose: Literal["marketing", "service"] = "marketing"  # marketing messages keep the window
     success: str | None = None  # a rule on the next month's extract (prev. = the campaign's)
+    survey: Survey | None = None
+
+    @property
+    def scripts(self) -> tuple[str, ...]:
+        return (self.script,) if isinstance(self.script, str) else self.script
 
     @model_validator(mode="after")
     def _coherent(self) -> CampaignFile:
+        if not self.scripts or len(set(self.scripts)) < len(self.scripts):
+            raise ValueError(
+                f"script {list(self.scripts)!r}: name one script, or a list of different "
+                'variants, e.g. script = ["upsell_call.j2", "upsell_call_short.j2"]'
+            )
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         for part in self.order_by.split(","):
@@ -101,7 +120,7 @@ def problems_of(
     config: Config, campaign: Campaign, segments: Collection[str], scripts: Scripts
 ) -> list[str]:
     """What campaign names that the workspace does not have: segment, script, its template's
-    variables, order_by columns, reason set."""
+    variables, order_by columns, reason set; and a survey on a campaign that makes no calls."""
     spec, shown = campaign.spec, f"campaigns/{campaign.path.name}"
     problems = []
     if spec.segment not in segments:
@@ -123,7 +142,13 @@ def problems_of(
             compile_rule(spec.success, columns, source=f"{shown}: success")
         except RuleError as error:
             problems.append(str(error))
-    problems += scripts.check(spec.script, columns)
+    if spec.survey and spec.channel != "call":
+        problems.append(
+            f"{shown}: survey: only a call campaign asks for a score after its calls; "
+            f'remove [survey] or make channel "call"'
+        )
+    for script in spec.scripts:
+        problems += scripts.check(script, columns)
     return problems
 
 

@@ -283,8 +283,8 @@ def _write_new_calls(
         rows["agent_id"] = assigned.loc[items[taken], "agent_id"].to_numpy()
         rows["basis"] = assigned.loc[items[taken], "basis"].to_numpy()
         people = agents.set_index("agent_id").loc[rows["agent_id"]]
-        texts = _render(inputs, campaign, rows, people.reset_index())
-        frame = _orders(inputs, campaign, rows, texts).assign(
+        rendered = _render(inputs, campaign, rows, people.reset_index())
+        frame = _orders(inputs, campaign, rows, rendered).assign(
             state="assigned",
             agent_id=rows["agent_id"],
             owner_id=rows["agent_id"],
@@ -302,26 +302,26 @@ def _write_messages(
     created = {}
     for campaign, kept in messages:
         rows = kept.reset_index(drop=True)
-        texts = _message_texts(inputs, campaign, rows)
+        rendered = _message_texts(inputs, campaign, rows)
         marketing = campaign.spec.purpose == "marketing"
-        frame = _orders(inputs, campaign, rows, texts).assign(state="open")
+        frame = _orders(inputs, campaign, rows, rendered).assign(state="open")
         order_ids = _insert_with_events(connection, inputs, campaign, frame, None)
         outbox.add(connection, frame.assign(order_id=order_ids), inputs.day, marketing, inputs.now)
         created[campaign.name] = len(frame)
     return created
 
 
-def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> list[str]:
+def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> _Texts:
     """Each row's SMS or voice text; an SMS normalised for the medium, a marketing SMS signed
     and carrying the opt-out hint."""
     nobody = pd.DataFrame({"agent_id": [None] * len(rows), "name": None, "team": None})
-    texts = _render(inputs, campaign, rows, nobody)
-    channels = inputs.config.channels
+    rendered = _render(inputs, campaign, rows, nobody)
+    texts, channels = rendered.texts, inputs.config.channels
     if campaign.spec.channel == "sms":
         texts = [sms.normalise(text) for text in texts]
         if campaign.spec.purpose == "marketing":
             texts = [sms.marketing(t, channels.signature, channels.opt_out_hint) for t in texts]
-    return texts
+    return _Texts(texts, rendered.scripts)
 
 
 def preview_messages(
@@ -347,7 +347,7 @@ def preview_messages(
     kept = _ranked(kept, campaign)
     if campaign.spec.per_day:
         kept = kept.head(campaign.spec.per_day)
-    texts = _message_texts(inputs, campaign, kept)
+    texts = _message_texts(inputs, campaign, kept).texts
     costs = [sms.cost(text) for text in texts]
     return campaign, pd.DataFrame(
         {
@@ -362,7 +362,7 @@ def preview_messages(
 
 
 def _orders(
-    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, texts: list[str]
+    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, rendered: _Texts
 ) -> pd.DataFrame:
     deadline = campaign.spec.deadline_hours
     return pd.DataFrame(
@@ -379,7 +379,8 @@ def _orders(
             "created_at": inputs.now,
             "due_at": inputs.now + dt.timedelta(hours=deadline) if deadline else None,
             "attempts": 0,
-            "text": texts,
+            "text": rendered.texts,
+            "script_version": rendered.scripts,
         }
     )
 
@@ -421,11 +422,19 @@ def _insert_with_events(
     return order_ids
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """Each row's rendered text and the version of the script it came from (name@digest)."""
+
+    texts: list[str]
+    scripts: list[str]
+
+
 def _render(
     inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, people: pd.DataFrame
-) -> list[str]:
-    """Each row's text from the campaign's script: the customer's columns, last month's,
-    the agent's and the campaign's."""
+) -> _Texts:
+    """Each row's text from the campaign's script (or the line's variant of it): the
+    customer's columns, last month's, the agent's and the campaign's."""
     columns = [c for c in rows.columns if c in inputs.config.extract.column_types()]
     customers = _plain(rows[columns])
     if inputs.previous is not None:
@@ -436,11 +445,20 @@ def _render(
         previous = [dict.fromkeys(columns) for _ in range(len(rows))]
     staff = people[["agent_id", "name", "team"]].to_dict("records")
     about = {"name": campaign.name, "title": campaign.spec.title, "channel": campaign.spec.channel}
-    contexts = (
+    contexts = [
         {"customer": customer, "prev": prev, "agent": agent, "campaign": about}
         for customer, prev, agent in zip(customers, previous, staff, strict=True)
-    )
-    return inputs.scripts.render_many(campaign.spec.script, contexts)
+    ]
+    names = campaign.spec.scripts
+    variants = policy.variant(rows[LINE_ID].astype(str), campaign.name, len(names))
+    texts, scripts = [""] * len(rows), [""] * len(rows)
+    for index, name in enumerate(names):
+        chosen = np.flatnonzero(variants == index)
+        version = inputs.scripts.version(name)
+        rendered = inputs.scripts.render_many(name, (contexts[i] for i in chosen))
+        for position, text in zip(chosen, rendered, strict=True):
+            texts[position], scripts[position] = text, version
+    return _Texts(texts, scripts)
 
 
 def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -538,24 +556,29 @@ def _rerender_moved(
     moved = moved[moved["item"].str.startswith("o")].rename(columns={"agent_id": "to_agent"})
     orders_moved = existing.assign(item="o" + existing["id"].astype(str)).merge(moved, on="item")
     current = inputs.months.current
+    orders_moved = orders_moved[
+        (orders_moved["month"] == inputs.months.month)
+        & orders_moved["line_id"].isin(current[LINE_ID])
+    ]
     for campaign in inputs.campaigns:
-        rows = orders_moved[
-            (orders_moved["campaign"] == campaign.name)
-            & (orders_moved["month"] == inputs.months.month)
-            & orders_moved["line_id"].isin(current[LINE_ID])
-        ]
+        rows = orders_moved[orders_moved["campaign"] == campaign.name]
         if rows.empty:
             continue
         customers = (
             current.set_index(LINE_ID, drop=False).loc[rows["line_id"]].reset_index(drop=True)
         )
         people = agents.set_index("agent_id").loc[rows["to_agent"]].reset_index()
-        texts = _render(inputs, campaign, customers, people)
+        rendered = _render(inputs, campaign, customers, people)
         connection.execute(
             sa.update(ORDERS)
             .where(ORDERS.c.id == sa.bindparam("order_id"))
-            .values(text=sa.bindparam("script")),
-            [{"order_id": int(i), "script": t} for i, t in zip(rows["id"], texts, strict=True)],
+            .values(text=sa.bindparam("new_text"), script_version=sa.bindparam("new_script")),
+            [
+                {"order_id": int(i), "new_text": text, "new_script": script}
+                for i, text, script in zip(
+                    rows["id"], rendered.texts, rendered.scripts, strict=True
+                )
+            ],
         )
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from outbound import activity, charts, output, results
+from outbound import activity, charts, output, results, scores
 from outbound.campaigns import Campaign, find_campaign
 from outbound.config import Config
 from outbound.results import Judged
@@ -32,6 +32,8 @@ class MonthReport:
     agents: pd.DataFrame
     days: pd.DataFrame
     waves: pd.DataFrame
+    scores: pd.DataFrame
+    agent_scores: pd.DataFrame
 
     def sections(self) -> list[tuple[str, str, pd.DataFrame]]:
         """(name, title, table) of each part, in the order a reader wants them."""
@@ -45,6 +47,8 @@ class MonthReport:
             ("agents", "quota attainment per agent", self.agents),
             ("days", "daily progress against quota", self.days),
             ("waves", "SMS and voice waves", self.waves),
+            ("scores", "the customers' scores per campaign", self.scores),
+            ("agent_scores", "the customers' scores per agent", self.agent_scores),
         ]
 
     def document(self) -> dict[str, Any]:
@@ -81,6 +85,8 @@ def build(
             agents=activity.agents(connection, scope, quotas, config.dispositions, config.tz),
             days=activity.days(connection, scope, quotas, config.tz),
             waves=activity.waves(connection, scope),
+            scores=scores.table(engine, month, "campaign", name),
+            agent_scores=scores.table(engine, month, "agent", name),
         )
 
 

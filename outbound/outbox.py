@@ -5,6 +5,7 @@ two senders take one row."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pandas as pd
@@ -54,6 +55,44 @@ def add(
         }
     )
     insert_frame(connection, OUTBOX, rows)
+
+
+def add_survey(
+    connection: sa.Connection,
+    order: Mapping[str, Any],
+    body: str,
+    scale: str,
+    day: dt.date,
+    now: dt.datetime,
+) -> bool:
+    """The survey question to the customer of the call ORDER, once per order: False when it
+    is already in. Not marketing: it follows a call the customer took."""
+    key = f"{order['campaign']}:{order['line_id']}:survey:{order['id']}"
+    if connection.execute(sa.select(OUTBOX.c.id).where(OUTBOX.c.key == key)).first():
+        return False
+    connection.execute(
+        sa.insert(OUTBOX).values(
+            key=key,
+            order_id=order["id"],
+            campaign=order["campaign"],
+            channel="sms",
+            marketing=False,
+            line_id=order["line_id"],
+            phone=order["phone"],
+            day=day,
+            body=body,
+            state="pending",
+            tries=0,
+            created_at=now,
+            survey=scale,
+        )
+    )
+    return True
+
+
+def is_survey(row: Mapping[str, Any]) -> bool:
+    """Whether ROW is a survey question, which leaves the call's order as its outcome left it."""
+    return isinstance(row.get("survey"), str)
 
 
 def due(

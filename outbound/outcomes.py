@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbound import orders, policy, suppression
+from outbound import orders, policy, scores, suppression
 from outbound.campaigns import Campaign
 from outbound.config import Config, Disposition
 from outbound.errors import UserError
@@ -97,6 +97,9 @@ def record(
         connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes))
         if changes.get("state") == "done":
             orders.log(connection, order_id, now, actor, "closed", changes["result"])
+        scores.after_call(
+            connection, campaign, order, disposition, now.astimezone(config.tz).date(), now
+        )
     return Recorded(
         order_id,
         changes.get("state", order["state"]),

@@ -80,6 +80,12 @@ def in_holdout(line_ids: pd.Series, campaign: str, percent: float) -> np.ndarray
     return stable_hash(line_ids, salt=f"{campaign}:") % np.uint64(10_000) < round(percent * 100)
 
 
+def variant(line_ids: pd.Series, campaign: str, count: int) -> np.ndarray:
+    """Which of COUNT script variants of CAMPAIGN each line gets, 0 to COUNT - 1: stable, like
+    the holdout, and drawn apart from it (another salt)."""
+    return (stable_hash(line_ids, salt=f"{campaign}:script:") % np.uint64(count)).astype(np.int64)
+
+
 def stable_hash(values: pd.Series, salt: str = "") -> np.ndarray:
     """64-bit FNV-1a of SALT + each value's UTF-8 bytes, over the whole column at once: defined
     here, so that it never changes with a library's version."""

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbound import orders, outbox
+from outbound import orders, outbox, scores
 from outbound.orders import ORDERS
 from outbound.store.models import InboundMessage, Suppression
 
@@ -65,7 +65,8 @@ def delivery_status(
         status_at=now,
         error_code=code or row["error_code"],
     )
-    orders.log(connection, row["order_id"], now, "twilio", state, code, sid)
+    if not outbox.is_survey(row):
+        orders.log(connection, row["order_id"], now, "twilio", state, code, sid)
     if state in ("delivered", "undelivered", "failed"):
         _close(connection, row, state, code, now)
     return state
@@ -74,7 +75,9 @@ def delivery_status(
 def _close(
     connection: sa.Connection, row: dict[str, Any], state: str, code: str | None, now: dt.datetime
 ) -> None:
-    if state != "delivered" and code in WORTH_ANOTHER_TRY:
+    # A survey is asked once, and its call's order was closed by the call's outcome.
+    survey = outbox.is_survey(row)
+    if state != "delivered" and code in WORTH_ANOTHER_TRY and not survey:
         step = int(row["key"].rsplit(":", 2)[1]) + 1
         key = f"{row['campaign']}:{row['line_id']}:{step}:{row['day'].isoformat()}"
         connection.execute(
@@ -110,6 +113,8 @@ def _close(
                     )
                 )
             session.flush()
+    if survey:
+        return
     result = "delivered" if state == "delivered" else "failed"
     connection.execute(
         sa.update(ORDERS)
@@ -120,7 +125,8 @@ def _close(
 
 def inbound(connection: sa.Connection, form: dict[str, str], now: dt.datetime) -> str:
     """An SMS from a customer: STOP words suppress the number (the message kept as consent
-    evidence), START words lift an opt-out, anything else is kept for an agent."""
+    evidence), START words lift an opt-out, an answer to a survey the number was asked is its
+    score (or kept unread for a person), anything else is kept for an agent."""
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
     word = re.sub(r"[\s。.!！]+", "", body).upper()
     action = "stop" if word in STOP_WORDS else "start" if word in START_WORDS else "kept"
@@ -129,6 +135,8 @@ def inbound(connection: sa.Connection, form: dict[str, str], now: dt.datetime) -
             sa.select(InboundMessage.id).where(InboundMessage.provider_id == sid)
         ):
             return "duplicate"
+        if action == "kept":
+            action = scores.answer(connection, phone, body, sid, now) or action
         session.add(
             InboundMessage(provider_id=sid, phone=phone, body=body, action=action, received_at=now)
         )

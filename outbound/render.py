@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -151,6 +152,12 @@ class Scripts:
             except TemplateSyntaxError as exc:
                 problems.append((exc.lineno, _syntax_problem(shown, exc)))
         return [problem for _, problem in sorted(problems)]
+
+    def version(self, name: str) -> str:
+        """NAME and the digest of its text as it is now (`zero_usage_call.j2@3f2a91c0`): what
+        a work order records, so that results can be read per script and per edit of it."""
+        digest = hashlib.sha256(self._source(name).encode("utf-8")).hexdigest()
+        return f"{name}@{digest[:8]}"
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Script NAME for one item; CONTEXT holds customer, prev, agent and campaign."""

@@ -21,7 +21,7 @@ from outbound.workspace import Segment, find_segment
 # Breakdowns: a line's own attribute splits the holdout too; what the campaign did to a line
 # (its agent, its attempts) has no holdout counterpart, so each part meets the whole holdout.
 LINE_ATTRIBUTES = ("region",)
-TREATMENT_ATTRIBUTES = ("agent", "attempts")
+TREATMENT_ATTRIBUTES = ("script", "agent", "attempts")
 BREAKDOWNS = ("campaign", *LINE_ATTRIBUTES, *TREATMENT_ATTRIBUTES)
 
 
@@ -41,13 +41,15 @@ def following_month(month: str) -> str:
 @dataclass(frozen=True)
 class Judged:
     """CAMPAIGN's lines of MONTH judged on JUDGED_ON: one row a line, group (assigned or
-    holdout), reached, success, region, agent and attempts; MEMBERS, the segment's size."""
+    holdout), reached, success, region, script, agent and attempts; MEMBERS, the segment's
+    size; HOLDOUT_CONTACTED, the holdout lines left out because another campaign worked them."""
 
     campaign: str
     month: str
     judged_on: str
     lines: pd.DataFrame
     members: int
+    holdout_contacted: int = 0
 
     def funnel(self) -> list[tuple[str, int]]:
         assigned = self.lines[self.lines["group"] == "assigned"]
@@ -99,17 +101,23 @@ def judge(
     ]
     with engine.connect() as connection:
         assigned = _assigned(connection, campaign.name, month, reached_codes)
+        contacted = _contacted_by_others(connection, campaign.name, month)
+    # A holdout line another campaign worked is no control any more: it would measure that
+    # campaign's effect against this one's (a lower-priority campaign takes the lines a
+    # higher one held out). It is left out and counted.
+    touched = holdout[LINE_ID].isin(contacted).to_numpy()
+    holdout = holdout[~touched]
     lines = pd.concat(
         [
             assigned.assign(group="assigned"),
-            holdout.assign(group="holdout", reached=False, agent=None, attempts=0),
+            holdout.assign(group="holdout", reached=False, script=None, agent=None, attempts=0),
         ],
         ignore_index=True,
     )
     regions = before.set_index(LINE_ID)["region"].astype(object)
     lines["region"] = lines[LINE_ID].map(regions)
     lines["success"] = lines[LINE_ID].isin(winners)
-    return Judged(campaign.name, month, after, lines, len(members))
+    return Judged(campaign.name, month, after, lines, len(members), int(touched.sum()))
 
 
 def month_report(
@@ -123,6 +131,7 @@ def month_report(
         judged.append(judge(config, engine, campaign, segment, month, reached))
         table = lift_table(judged[-1].lines, by)
         table.insert(0, "campaign", campaign.name)
+        table["holdout_contacted"] = judged[-1].holdout_contacted
         tables.append(table)
     return pd.concat(tables, ignore_index=True), judged
 
@@ -139,7 +148,7 @@ def with_success(campaigns: list[Campaign]) -> list[Campaign]:
 
 def lift_table(lines: pd.DataFrame, by: str = "campaign") -> pd.DataFrame:
     """The lift of the assigned lines over the holdout, for the whole campaign or each value of
-    BY (region, agent, attempts), as one row each."""
+    BY (region, script, agent, attempts), as one row each."""
     if by not in BREAKDOWNS:
         raise UserError(f"unknown breakdown {by!r}; by: {', '.join(BREAKDOWNS)}")
     assigned = lines[lines["group"] == "assigned"]
@@ -192,15 +201,22 @@ def _round(value: float | None, places: int = 4) -> float | None:
 def _assigned(
     connection: sa.Connection, campaign: str, month: str, reached_codes: set[str]
 ) -> pd.DataFrame:
-    """The lines CAMPAIGN gave work orders in MONTH (follow-ups aside): who had each, how many
-    attempts, and whether an outcome said the customer was reached."""
+    """The lines CAMPAIGN gave work orders in MONTH (follow-ups aside): the version of the
+    script each got, who had it, how many attempts, and whether an outcome said the customer
+    was reached."""
     mine = sa.and_(
         ORDERS.c.campaign == campaign, ORDERS.c.month == month, ORDERS.c.channel != "followup"
     )
     agent = sa.func.coalesce(ORDERS.c.agent_id, ORDERS.c.owner_id, ORDERS.c.returned_by)
     found = orders.frame(
         connection,
-        sa.select(ORDERS.c.id, ORDERS.c.line_id, agent.label("agent"), ORDERS.c.attempts)
+        sa.select(
+            ORDERS.c.id,
+            ORDERS.c.line_id,
+            ORDERS.c.script_version.label("script"),
+            agent.label("agent"),
+            ORDERS.c.attempts,
+        )
         .where(mine)
         .order_by(ORDERS.c.id),
     )
@@ -210,8 +226,19 @@ def _assigned(
     )
     found["reached"] = found["id"].isin(set(connection.execute(reached).scalars()))
     return found.groupby(LINE_ID, as_index=False).agg(
-        agent=("agent", "last"), attempts=("attempts", "sum"), reached=("reached", "any")
+        script=("script", "last"),
+        agent=("agent", "last"),
+        attempts=("attempts", "sum"),
+        reached=("reached", "any"),
     )
+
+
+def _contacted_by_others(connection: sa.Connection, campaign: str, month: str) -> set[str]:
+    """The lines other campaigns gave work orders (follow-ups aside) in MONTH."""
+    query = sa.select(ORDERS.c.line_id).where(
+        ORDERS.c.month == month, ORDERS.c.campaign != campaign, ORDERS.c.channel != "followup"
+    )
+    return set(connection.execute(query.distinct()).scalars())
 
 
 def for_people(table: pd.DataFrame) -> pd.DataFrame:
@@ -227,6 +254,7 @@ def for_people(table: pd.DataFrame) -> pd.DataFrame:
     shown["lift"] = table["lift"].map(lambda v: "" if pd.isna(v) else f"{v * 100:+.1f} pts")
     shown["p"] = table["p_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
     shown["warning"] = table["warning"].fillna("")
+    shown.insert(5, "holdout worked elsewhere", table["holdout_contacted"])
     return shown
 
 

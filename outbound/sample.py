@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from outbound.phones import normalise_phones
 
 MONTHS = ("2026-09", "2026-10")
+SEED = 20261
 LINE_ID, PHONE = "用户编号", "用户号码"
 HEADERS = (
     LINE_ID, PHONE, "客户姓名", "区县", "套餐", "状态", "入网日期", "月话费", "通话次数",
@@ -41,7 +42,7 @@ GIVEN = (
 )
 
 
-def write_sample(folder: Path, lines: int = 30_000, seed: int = 20261) -> list[tuple[Path, str]]:
+def write_sample(folder: Path, lines: int = 30_000, seed: int = SEED) -> list[tuple[Path, str]]:
     """Write two months of a synthetic billing extract into folder; return [(path, month)] in
     month order."""
     folder.mkdir(parents=True, exist_ok=True)

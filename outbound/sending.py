@@ -124,7 +124,7 @@ def _send_one(
     with engine.begin() as connection:
         if row["phone"] in suppressed:
             outbox.settle(connection, row["id"], state="blocked", error="suppressed")
-            _close_order(connection, row["order_id"], "blocked", now, "the number is suppressed")
+            _close_order(connection, row, "blocked", now, "the number is suppressed")
             return "blocked", time.perf_counter() - book
         if not outbox.claim(connection, row["id"], now):
             return "taken", time.perf_counter() - book
@@ -139,16 +139,19 @@ def _send_one(
         return result, spent + time.perf_counter() - book
     book = time.perf_counter()
     with engine.begin() as connection:
-        _sent(connection, row["id"], row["order_id"], provider_id, clock())
+        _sent(connection, row, provider_id, clock())
     return "sent", spent + time.perf_counter() - book
 
 
 def _sent(
-    connection: sa.Connection, message_id: int, order_id: int, provider_id: str, at: dt.datetime
+    connection: sa.Connection, row: dict[str, Any], provider_id: str, at: dt.datetime
 ) -> None:
     outbox.settle(
-        connection, message_id, state="sent", provider_id=provider_id, sent_at=at, error=None
+        connection, row["id"], state="sent", provider_id=provider_id, sent_at=at, error=None
     )
+    if outbox.is_survey(row):
+        return
+    order_id = row["order_id"]
     connection.execute(
         sa.update(ORDERS).where(ORDERS.c.id == order_id).values(last_contact_at=at, attempts=1)
     )
@@ -197,13 +200,17 @@ def _failed(
                     note=str(error),
                 )
                 session.flush()
-        _close_order(connection, row["order_id"], "failed", now, str(error))
+        _close_order(connection, row, "failed", now, str(error))
         return error.effect if error.effect in ("wrong_number", "opt_out") else "failed"
 
 
 def _close_order(
-    connection: sa.Connection, order_id: int, result: str, at: dt.datetime, why: str
+    connection: sa.Connection, row: dict[str, Any], result: str, at: dt.datetime, why: str
 ) -> None:
+    """Close the order whose message ROW is; a survey's call order was closed by its outcome."""
+    if outbox.is_survey(row):
+        return
+    order_id = row["order_id"]
     connection.execute(
         sa.update(ORDERS)
         .where(ORDERS.c.id == order_id, ORDERS.c.state.in_(orders.OPEN_STATES))
@@ -226,7 +233,7 @@ def recover(engine: sa.Engine, channel: Channel, now: dt.datetime) -> int:
             continue  # still unknown: ask again on the next wave
         with engine.begin() as connection:
             if provider_id is not None:
-                _sent(connection, row["id"], row["order_id"], provider_id, now)
+                _sent(connection, row, provider_id, now)
             else:
                 outbox.settle(connection, row["id"], state="pending", sending_since=None)
         settled += 1

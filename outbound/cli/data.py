@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -168,7 +169,7 @@ def check_command(app: App) -> None:
     found = [
         UserError(p) for c in campaigns for p in problems_of(config, c, segment_names, scripts)
     ]
-    used = {c.spec.script for c in campaigns}
+    used = {script for c in campaigns for script in c.spec.scripts}
     columns = config.extract.column_types()
     found += [
         UserError(p)
@@ -184,16 +185,50 @@ def check_command(app: App) -> None:
     fail_on(problems + campaign_problems + found)
 
 
-@cli.command("sample")
+@cli.group("sample", invoke_without_command=True)
 @click.option("--lines", default=30_000, show_default=True, type=click.IntRange(min=100))
 @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default="data")
-@click.pass_obj
-def sample_command(app: App, lines: int, folder: Path) -> None:
+@click.pass_context
+def sample_command(ctx: click.Context, lines: int, folder: Path) -> None:
     """Write the synthetic two-month sample extract (deterministic) into FOLDER."""
     from outbound.sample import write_sample
     from outbound.sample_agents import write_roster
 
-    target = folder if folder.is_absolute() else app.workspace_dir / folder
+    if ctx.invoked_subcommand is not None:
+        return
+    target = _in_workspace(ctx.obj, folder)
     for path, month in write_sample(target, lines=lines):
         click.echo(f"{month}: {path}")
     click.echo(f"roster: {write_roster(target / 'agents.csv')}")
+
+
+@sample_command.command("work")
+@click.option(
+    "--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The first day."
+)
+@click.option(
+    "--through", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The last day."
+)
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default="data")
+@click.pass_obj
+def sample_work_command(app: App, first: dt.datetime, last: dt.datetime, folder: Path) -> None:
+    """Work the sample's month day by day (the daily run, messages sent dry-run, agents
+    recording seeded outcomes), then write the next month's extract into FOLDER with the
+    campaigns' planted effects (outbound/sample_effects.py), for engine report --month."""
+    from outbound.sample_effects import write_next_extract
+    from outbound.sample_work import work
+
+    if last < first:
+        raise UserError(f"--through {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
+    for day in work(app.config, app.engine, first.date(), last.date()):
+        counts = ", ".join(f"{n} {category}" for category, n in sorted(day.outcomes.items()))
+        click.echo(
+            f"{day.day}: {'ran' if day.ran else 'had run'} on the {day.month} extract; "
+            f"outcomes {counts or 'none due'}; {day.sent} messages sent"
+        )
+    path = write_next_extract(app.config, app.engine, _in_workspace(app, folder))
+    click.echo(f"next month: {path}")
+
+
+def _in_workspace(app: App, folder: Path) -> Path:
+    return folder if folder.is_absolute() else app.workspace_dir / folder

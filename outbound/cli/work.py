@@ -205,7 +205,8 @@ def orders_command(
     type=click.Choice(results.BREAKDOWNS),
     default="campaign",
     show_default=True,
-    help="With --month: the lift of the whole campaign, or per region, agent or attempts.",
+    help="With --month: the lift of the whole campaign, or per region, script version, agent "
+    "or attempt count.",
 )
 @click.option(
     "--format",
@@ -254,6 +255,14 @@ def report_command(
         output.emit(fmt, by_agent, document, title=f"agents on {day}")
 
 
+# The scores on a terminal: the counts of the buckets are in json and the files.
+_SCORES = ["asked", "replies", "reply_pct", "unparsed", "mean_score", "nps", "satisfaction_pct"]
+SCORE_COLUMNS = {
+    "scores": ["campaign", "scale", *_SCORES],
+    "agent_scores": ["agent_id", "scale", *_SCORES],
+}
+
+
 def _lift_report(
     app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
 ) -> None:
@@ -274,8 +283,8 @@ def _lift_report(
         return
     _, title, lift = sections[0]
     output.print_table(results.for_people(lift), title)
-    for _, title, table in sections[1:]:
-        output.print_table(table, title)
+    for name, title, table in sections[1:]:
+        output.print_table(table[SCORE_COLUMNS[name]] if name in SCORE_COLUMNS else table, title)
 
 
 @cli.command("why")

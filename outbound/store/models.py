@@ -175,6 +175,7 @@ class WorkOrder(Base):
     result: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    script_version: Mapped[str | None] = mapped_column(String(160))  # name@digest of its script
 
     __table_args__ = (
         UniqueConstraint("campaign", "channel", "line_id", "month"),
@@ -214,7 +215,9 @@ class Event(Base):
 class OutboxMessage(Base):
     """One SMS or voice message to send exactly once. States: pending, sending, sent,
     delivered, undelivered, failed, blocked. The key (campaign, line, step, date) is what makes
-    a rerun of the day write no second message."""
+    a rerun of the day write no second message. A survey question after a reached call has the
+    scale it asks on in `survey` and its key is (campaign, line, "survey", order): it belongs
+    to the call's order without being that order's message."""
 
     __tablename__ = "outbox"
 
@@ -238,6 +241,17 @@ class OutboxMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    survey: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        # A customer's reply is matched to the survey sent to that phone.
+        Index(
+            "ix_outbox_survey_phone",
+            "phone",
+            sqlite_where=survey.is_not(None),
+            postgresql_where=survey.is_not(None),
+        ),
+    )
 
 
 class InboundMessage(Base):
@@ -251,6 +265,26 @@ class InboundMessage(Base):
     phone: Mapped[str] = mapped_column(String(32), index=True)
     body: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SurveyReply(Base):
+    """A customer's reply to the survey SMS after a reached call, matched to the call's order
+    and agent; score NULL when it could not be read, for a person to read."""
+
+    __tablename__ = "survey_replies"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    outbox_id: Mapped[int] = mapped_column(BigInteger)
+    campaign: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    line_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    scale: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

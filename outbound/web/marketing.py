@@ -92,6 +92,7 @@ def results_page(
             "month": month,
             "judged_on": report.judged_on,
             "rows": output.records(report.lift),
+            "scores": output.records(report.scores),
             **monthly.figures(report),
         }
     except UserError as exc:

@@ -122,17 +122,27 @@ def test_a_workbook_has_a_sheet_a_section_and_csv_a_file_a_section(
     workbook = tmp_path / "十月.xlsx"
     worked.ok("report", "--month", "2026-10", "--output", str(workbook))
     sheets = pd.read_excel(workbook, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["lift", "campaigns", "agents", "days", "waves"]
+    assert list(sheets) == [
+        "lift",
+        "campaigns",
+        "agents",
+        "days",
+        "waves",
+        "scores",
+        "agent_scores",
+    ]
     assert "quota_attained" in sheets["agents"].columns
     assert set(sheets["lift"]["campaign"]) == {"zero_usage_wakeup", "upsell_sms"}
     table = tmp_path / "october.csv"
     worked.ok("report", "--month", "2026-10", "--output", str(table))
     written = sorted(p.name for p in tmp_path.glob("october*.csv"))
     assert written == [
+        "october.agent_scores.csv",
         "october.agents.csv",
         "october.campaigns.csv",
         "october.csv",
         "october.days.csv",
+        "october.scores.csv",
         "october.waves.csv",
     ]
     assert "p_value" in pd.read_csv(table).columns

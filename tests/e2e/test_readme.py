@@ -31,7 +31,7 @@ def test_the_readme_opens_with_make_run_and_make_test() -> None:
     assert readme_commands() == ["make run", "make test"]
 
 
-def test_make_run_imports_the_sample_runs_the_day_and_reruns_unchanged(
+def test_make_run_imports_the_sample_runs_the_day_judges_a_worked_week_and_reruns_unchanged(
     tmp_path: Path,
 ) -> None:
     checkout = tmp_path / "checkout"
@@ -59,7 +59,11 @@ def test_make_run_imports_the_sample_runs_the_day_and_reruns_unchanged(
     assert "run of 2026-11-02" in first
     assert "A001: " in first and "A002: " in first
     assert "campaigns on 2026-11-02" in first and "agents on 2026-11-02" in first
+    assert "2026-11-08: ran on the 2026-10 extract" in first
+    assert (checkout / "data" / "2026-11.csv").is_file()
+    assert "campaigns of 2026-10 judged on 2026-11" in first
 
     again = make_run()
-    assert again.count("already imported") == 2
+    assert again.count("already imported") == 3
     assert "2026-11-02 already ran" in again
+    assert again.count("outcomes none due; 0 messages sent") == 7

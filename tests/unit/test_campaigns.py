@@ -80,3 +80,42 @@ def test_an_unknown_campaign_suggests_the_closest_name(workspace: Path) -> None:
     campaigns, _ = load_campaigns(load_config(workspace, environ={}))
     with pytest.raises(UserError, match="Did you mean 'upsell_sms'"):
         find_campaign(campaigns, "upsel_sms")
+
+
+def test_a_survey_needs_its_text_and_a_known_scale_named_by_file_and_key(workspace: Path) -> None:
+    write(workspace, "no_text", BASE + '[survey]\nscale = "nps"\n')
+    write(workspace, "bad_scale", BASE + '[survey]\nscale = "stars"\ntext = "请打分"\n')
+    write(workspace, "blank", BASE + '[survey]\nscale = "nps"\ntext = "  "\n')
+    _, problems = load_campaigns(load_config(workspace, environ={}))
+    text = "\n".join(str(p) for p in problems)
+    assert "campaigns/no_text.toml" in text and "survey.text: required key is missing" in text
+    assert "campaigns/bad_scale.toml" in text and "survey.scale: got 'stars'" in text
+    assert "campaigns/blank.toml" in text and "survey.text" in text
+
+
+def test_a_survey_is_only_for_a_call_campaign(workspace: Path) -> None:
+    sms = BASE.replace('channel = "call"', 'channel = "sms"')
+    write(workspace, "texted", sms + '[survey]\nscale = "satisfaction"\ntext = "请回复1-5分"\n')
+    config = load_config(workspace, environ={})
+    campaigns, problems = load_campaigns(config)
+    texted = find_campaign(campaigns, "texted")
+    found = problems_of(config, texted, {"zero_usage"}, Scripts(workspace / "scripts"))
+    assert problems == []
+    assert found == [
+        "campaigns/texted.toml: survey: only a call campaign asks for a score after its calls; "
+        'remove [survey] or make channel "call"'
+    ]
+
+
+def test_script_variants_are_each_checked_and_must_differ(workspace: Path) -> None:
+    variants = 'script = ["zero_usage_call.j2", "zero_usage_short.j2"]'
+    write(workspace, "ab", BASE.replace('script = "zero_usage_call.j2"', variants))
+    twice = 'script = ["zero_usage_call.j2", "zero_usage_call.j2"]'
+    write(workspace, "twice", BASE.replace('script = "zero_usage_call.j2"', twice))
+    config = load_config(workspace, environ={})
+    campaigns, problems = load_campaigns(config)
+    assert "campaigns/twice.toml" in str(problems[0]) and "list of different" in str(problems[0])
+    ab = find_campaign(campaigns, "ab")
+    assert ab.spec.scripts == ("zero_usage_call.j2", "zero_usage_short.j2")
+    found = problems_of(config, ab, {"zero_usage"}, Scripts(workspace / "scripts"))
+    assert len(found) == 1 and "zero_usage_short.j2: no such script file" in found[0]

@@ -85,3 +85,14 @@ def test_calls_wait_for_calling_hours_in_local_time() -> None:
     assert policy.next_opening(inside, hours, SHANGHAI) == inside
     utc_evening = dt.datetime(2026, 11, 2, 13, 30, tzinfo=dt.UTC)  # 21:30 in Shanghai
     assert not policy.within_hours(utc_evening, hours, SHANGHAI)
+
+
+def test_script_variants_split_lines_stably_and_apart_from_the_holdout() -> None:
+    lines = pd.Series([f"0934{n:07d}" for n in range(20_000)])
+    first = policy.variant(lines, "jiajia_upsell", 2)
+    assert (first == policy.variant(lines, "jiajia_upsell", 2)).all()
+    assert set(first) == {0, 1} and abs(first.mean() - 0.5) < 0.02
+    held = policy.in_holdout(lines, "jiajia_upsell", 10)
+    assert abs(first[held].mean() - 0.5) < 0.05  # the holdout is not one variant's lines
+    assert (policy.variant(lines, "jiajia_upsell", 1) == 0).all()
+    assert (policy.variant(lines, "other_campaign", 2) != first).any()
