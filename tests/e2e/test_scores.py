@@ -4,39 +4,20 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from outbound.config import load_config
-from outbound.store.db import open_database
-from outbound.web.app import create_app
 from tests.e2e.conftest import DAY, Center, channels
 from tests.e2e.test_results import october
-from tests.e2e.test_webhooks import Webhooks
+from tests.e2e.test_webhooks import Webhooks, serving
 from tests.peers.twilio import TwilioPeer
+from tests.web.conftest import Clock
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NPS = "【中国电信】您有多大可能向亲友推荐我们？请回复0-10分。"
 SATISFACTION = "【中国电信】请对本次回访打分：回复1-5分，5分为非常满意。"
-
-
-class Clock:
-    def __init__(self, moment: str) -> None:
-        self.set(moment)
-
-    def set(self, moment: str) -> None:
-        self.moment = dt.datetime.fromisoformat(moment).replace(tzinfo=SHANGHAI)
-
-    def __call__(self) -> dt.datetime:
-        return self.moment
 
 
 def with_survey(center: Center, campaign: str, scale: str, text: str) -> None:
@@ -66,21 +47,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def hooks(center: Center, clock: Clock) -> Iterator[Webhooks]:
-    config = load_config(center.folder)
-    engine = open_database(config.database_url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(config, engine, clock)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield Webhooks(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
-    engine.dispose()
+    with serving(center, clock) as webhooks:
+        yield webhooks
 
 
 def calls(center: Center, campaign: str) -> list[dict]:

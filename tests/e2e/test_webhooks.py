@@ -3,10 +3,12 @@ public URL while the app listens on a local port, as behind a proxy; forged ones
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -42,16 +44,16 @@ def center(messaging_center: Center) -> Center:
     return messaging_center
 
 
-@pytest.fixture
-def hooks(center: Center) -> Iterator[Webhooks]:
+@contextmanager
+def serving(center: Center, clock: Callable[[], dt.datetime] | None = None) -> Iterator[Webhooks]:
+    """The center's web app on a local port (its clock CLOCK, if given), to post webhooks to."""
     config = load_config(center.folder)
     engine = open_database(config.database_url)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config, engine), host="127.0.0.1", port=port, log_level="error")
-    )
+    app = create_app(config, engine) if clock is None else create_app(config, engine, clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -60,6 +62,12 @@ def hooks(center: Center) -> Iterator[Webhooks]:
     server.should_exit = True
     thread.join(10)
     engine.dispose()
+
+
+@pytest.fixture
+def hooks(center: Center) -> Iterator[Webhooks]:
+    with serving(center) as webhooks:
+        yield webhooks
 
 
 def sent(center: Center) -> list[dict]:
