@@ -21,27 +21,31 @@ from outbound.store.models import InboundMessage
 
 INBOUND = InboundMessage.__table__
 FAILED = ("undelivered", "failed")
+_QUOTA_COLUMNS = ["agent", "quota", "attempted", "quota_attained"]
+AGENT_COLUMNS = [
+    "agent",
+    "days",
+    *_QUOTA_COLUMNS[1:],
+    "attempts",
+    "reached",
+    "converted",
+    "returned",
+]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose work is counted: the orders in SCOPE, of CAMPAIGNS only if given, and on the lists
-    of AGENTS only if given (a supervisor's teams)."""
+    """Whose work is counted: the orders of MONTH (follow-ups aside), of CAMPAIGNS only if
+    given."""
 
     month: str
     campaigns: Collection[str] | None = None
-    agents: Collection[str] | None = None
 
     def orders(self) -> sa.ColumnElement[bool]:
         chosen = [ORDERS.c.month == self.month, ORDERS.c.channel != "followup"]
         if self.campaigns is not None:
             chosen.append(ORDERS.c.campaign.in_(sorted(self.campaigns)))
         return sa.and_(*chosen)
-
-    def items(self) -> sa.ColumnElement[bool]:
-        if self.agents is None:
-            return self.orders()
-        return sa.and_(self.orders(), LIST_ITEMS.c.agent_id.in_(sorted(self.agents)))
 
 
 def campaigns(
@@ -78,11 +82,11 @@ def agents(
     """One row an agent who had SCOPE's orders on their lists: days on the lists, quota, new
     items attempted the day they were given and attainment; then what the agent recorded:
     outcomes (attempts), orders reached and converted, orders given back."""
-    items = _list_items(connection, scope.items(), quotas, tz)
+    items = _list_items(connection, scope.orders(), quotas, tz)
     if items.empty:
         return pd.DataFrame(columns=AGENT_COLUMNS)
     table = _quota(items, "agent")
-    table.insert(1, "days", items.groupby("agent")["day"].nunique())
+    table.insert(0, "days", items.groupby("agent")["day"].nunique())
     outcomes = _outcomes(connection, scope, dispositions)
     by_actor = outcomes.groupby("actor")
     table["attempts"] = by_actor.size().reindex(table.index, fill_value=0)
@@ -100,7 +104,7 @@ def days(
     connection: sa.Connection, scope: Scope, quotas: dict[str, int], tz: ZoneInfo
 ) -> pd.DataFrame:
     """One row a day of SCOPE's lists: quota, new items attempted that day, attainment."""
-    return _by_day(_list_items(connection, scope.items(), quotas, tz))
+    return _by_day(_list_items(connection, scope.orders(), quotas, tz))
 
 
 def calendar_days(
@@ -161,18 +165,6 @@ def waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
     )
     table["delivery_rate"] = _share(table["delivered"], table["sent"])
     return table.reset_index()
-
-
-_QUOTA_COLUMNS = ["agent", "quota", "attempted", "quota_attained"]
-AGENT_COLUMNS = [
-    "agent",
-    "days",
-    *_QUOTA_COLUMNS[1:],
-    "attempts",
-    "reached",
-    "converted",
-    "returned",
-]
 
 
 def _quota(items: pd.DataFrame, by: str) -> pd.DataFrame:

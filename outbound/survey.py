@@ -215,6 +215,6 @@ def summary(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     table["detractors_pct"] = (100 * table["detractors"] / scored).round(1)
     is_nps = table.index.get_level_values("scale") == "nps"
     difference = table["promoters_pct"] - table["detractors_pct"]
-    table["nps"] = np.where(is_nps, difference, np.nan)
+    table["nps"] = np.where(is_nps, difference.round(1), np.nan)
     table["satisfaction_pct"] = np.where(is_nps, np.nan, table["promoters_pct"])
     return table.reset_index()[[*groups, *SUMMARY_COLUMNS]]

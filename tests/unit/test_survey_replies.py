@@ -189,3 +189,9 @@ def test_satisfaction_is_the_share_of_4_and_5_per_agent() -> None:
     assert rows.loc["A01", "satisfaction_pct"] == 50.0
     assert rows.loc["A01", "detractors"] == 1 and math.isnan(rows.loc["A01", "nps"])
     assert rows.loc["A02", "scored"] == 0 and math.isnan(rows.loc["A02", "satisfaction_pct"])
+
+
+def test_nps_is_given_to_a_tenth_of_a_point() -> None:
+    answers = pd.DataFrame({"campaign": "c", "scale": "nps", "score": [10, 9, 9, 8, 4, 6, 7]})
+    (row,) = summary(answers, ["campaign"]).to_dict("records")
+    assert (row["promoters_pct"], row["detractors_pct"], row["nps"]) == (42.9, 28.6, 14.3)
