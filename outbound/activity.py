@@ -48,63 +48,68 @@ class Scope:
         return sa.and_(*chosen)
 
 
-def campaigns(
-    connection: sa.Connection, scope: Scope, dispositions: dict[str, Disposition]
-) -> pd.DataFrame:
-    """One row a campaign in SCOPE: orders, attempted, attempts, reached, reach rate (of the
-    attempted orders), attempts per reached customer, converted, returned and expired."""
-    found = _orders(connection, scope, dispositions)
-    grouped = found.groupby("campaign", sort=True)
-    table = pd.DataFrame(
-        {
-            "orders": grouped.size(),
-            "attempted": grouped["attempts"].apply(lambda a: int((a > 0).sum())),
-            "attempts": grouped["attempts"].sum(),
-            "reached": grouped["reached"].sum(),
-            "converted": grouped["converted"].sum(),
-            "returned": grouped["returned"].sum(),
-            "expired": grouped["expired"].sum(),
-        }
-    )
-    table = table.astype(int)
-    table.insert(3, "reach_rate", _share(table["reached"], table["attempted"]))
-    table.insert(5, "attempts_per_reach", _share(table["attempts"], table["reached"], places=2))
-    return table.reset_index()
+@dataclass(frozen=True)
+class Activity:
+    """SCOPE's work, one row a campaign, an agent, a day of the lists and a message wave."""
+
+    campaigns: pd.DataFrame
+    agents: pd.DataFrame
+    days: pd.DataFrame
+    waves: pd.DataFrame
 
 
-def agents(
+def of_month(
     connection: sa.Connection,
     scope: Scope,
     quotas: dict[str, int],
     dispositions: dict[str, Disposition],
     tz: ZoneInfo,
-) -> pd.DataFrame:
-    """One row an agent who had SCOPE's orders on their lists: days on the lists, quota, new
-    items attempted the day they were given and attainment; then what the agent recorded:
-    outcomes (attempts), orders reached and converted, orders given back."""
+) -> Activity:
+    """What SCOPE's campaigns did, from one read of its orders' outcomes, returns and list
+    items; QUOTAS, each campaign's per_agent_per_day."""
+    outcomes = orders.frame(connection, _events(scope, "outcome"))
+    outcomes["category"] = outcomes["code"].map({c: d.category for c, d in dispositions.items()})
+    outcomes["effect"] = outcomes["code"].map({c: d.effect for c, d in dispositions.items()})
+    returned = orders.frame(connection, _events(scope, "returned"))
     items = _list_items(connection, scope.orders(), quotas, tz)
+    return Activity(
+        campaigns=_campaigns(_orders(connection, scope, outcomes, returned)),
+        agents=_agents(items, outcomes, returned),
+        days=_by_day(items),
+        waves=_waves(connection, scope),
+    )
+
+
+def _campaigns(found: pd.DataFrame) -> pd.DataFrame:
+    """One row a campaign: orders, attempted, attempts, reached, reach rate (of the attempted
+    orders), attempts per reached customer, converted, returned and expired."""
+    found = found.assign(attempted=found["attempts"] > 0)
+    counted = ["attempted", "attempts", "reached", "converted", "returned", "expired"]
+    grouped = found.groupby("campaign", sort=True)
+    table = grouped[counted].sum().astype(int)
+    table.insert(0, "orders", grouped.size())
+    table.insert(3, "reach_rate", _share(table["reached"], table["attempted"]))
+    table.insert(5, "attempts_per_reach", _share(table["attempts"], table["reached"], places=2))
+    return table.reset_index()
+
+
+def _agents(items: pd.DataFrame, outcomes: pd.DataFrame, returned: pd.DataFrame) -> pd.DataFrame:
+    """One row an agent who had the orders on their lists: days on the lists, quota, new items
+    attempted the day they were given and attainment; then what the agent recorded: outcomes
+    (attempts), orders reached and converted, orders given back (twice if twice)."""
     if items.empty:
         return pd.DataFrame(columns=AGENT_COLUMNS)
     table = _quota(items, "agent")
     table.insert(0, "days", items.groupby("agent")["day"].nunique())
-    outcomes = _outcomes(connection, scope, dispositions)
-    by_actor = outcomes.groupby("actor")
-    table["attempts"] = by_actor.size().reindex(table.index, fill_value=0)
+    table["attempts"] = outcomes.groupby("actor").size().reindex(table.index, fill_value=0)
     for column, kept in (
         ("reached", outcomes["category"] == "reached"),
         ("converted", outcomes["effect"] == "converted"),
     ):
         counted = outcomes[kept].groupby("actor")["order_id"].nunique()
         table[column] = counted.reindex(table.index, fill_value=0)
-    table["returned"] = _given_back(connection, scope).reindex(table.index, fill_value=0)
+    table["returned"] = returned.groupby("actor").size().reindex(table.index, fill_value=0)
     return table.reset_index()
-
-
-def days(
-    connection: sa.Connection, scope: Scope, quotas: dict[str, int], tz: ZoneInfo
-) -> pd.DataFrame:
-    """One row a day of SCOPE's lists: quota, new items attempted that day, attainment."""
-    return _by_day(_list_items(connection, scope.orders(), quotas, tz))
 
 
 def calendar_days(
@@ -129,7 +134,7 @@ def _by_day(items: pd.DataFrame) -> pd.DataFrame:
     return _quota(items, "day").reset_index()
 
 
-def waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
+def _waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
     """One row an SMS or voice wave (campaign and day) of SCOPE's orders: messages, sent,
     delivered, failed, blocked, and opt-outs: STOP replies to the wave's messages (a STOP
     counts for the last message that number was sent before it). The survey after a call is
@@ -150,19 +155,17 @@ def waves(connection: sa.Connection, scope: Scope) -> pd.DataFrame:
     columns = ["campaign", "channel", "day", "messages", "sent", "delivered", "failed"]
     if sent.empty:
         return pd.DataFrame(columns=[*columns, "blocked", "opt_outs", "delivery_rate"])
-    sent["opt_out"] = sent["id"].isin(_opted_out_after(connection, sent))
-    grouped = sent.groupby(["campaign", "channel", "day"], sort=True)
-    state = grouped["state"]
-    table = pd.DataFrame(
-        {
-            "messages": grouped.size(),
-            "sent": state.apply(lambda s: int(s.isin(("sent", "delivered", *FAILED)).sum())),
-            "delivered": state.apply(lambda s: int((s == "delivered").sum())),
-            "failed": state.apply(lambda s: int(s.isin(FAILED).sum())),
-            "blocked": state.apply(lambda s: int((s == "blocked").sum())),
-            "opt_outs": grouped["opt_out"].sum().astype(int),
-        }
+    state = sent["state"]
+    sent = sent.assign(
+        messages=1,
+        sent=state.isin(("sent", "delivered", *FAILED)),
+        delivered=state == "delivered",
+        failed=state.isin(FAILED),
+        blocked=state == "blocked",
+        opt_outs=sent["id"].isin(_opted_out_after(connection, sent)),
     )
+    grouped = sent.groupby(["campaign", "channel", "day"], sort=True)
+    table = grouped[[*columns[3:], "blocked", "opt_outs"]].sum().astype(int)
     table["delivery_rate"] = _share(table["delivered"], table["sent"])
     return table.reset_index()
 
@@ -222,43 +225,23 @@ def _list_items(
 
 
 def _orders(
-    connection: sa.Connection, scope: Scope, dispositions: dict[str, Disposition]
+    connection: sa.Connection, scope: Scope, outcomes: pd.DataFrame, returned: pd.DataFrame
 ) -> pd.DataFrame:
-    """The orders in SCOPE: campaign, attempts and whether each was reached,
-    converted, ever given back and expired."""
+    """The orders in SCOPE: campaign, attempts and whether each was reached, converted, ever
+    given back (RETURNED's events) and expired."""
     found = orders.frame(
         connection,
         sa.select(ORDERS.c.id, ORDERS.c.campaign, ORDERS.c.attempts, ORDERS.c.state).where(
             scope.orders()
         ),
     )
-    outcomes = _outcomes(connection, scope, dispositions)
-    reached = outcomes.loc[outcomes["category"] == "reached", "order_id"]
-    converted = outcomes.loc[outcomes["effect"] == "converted", "order_id"]
-    returned = orders.frame(
-        connection, _events(scope, "returned").with_only_columns(EVENTS.c.order_id)
+    found["reached"] = found["id"].isin(outcomes.loc[outcomes["category"] == "reached", "order_id"])
+    found["converted"] = found["id"].isin(
+        outcomes.loc[outcomes["effect"] == "converted", "order_id"]
     )
-    found["reached"] = found["id"].isin(reached)
-    found["converted"] = found["id"].isin(converted)
     found["returned"] = found["id"].isin(returned["order_id"])
     found["expired"] = found["state"] == "expired"
     return found
-
-
-def _outcomes(
-    connection: sa.Connection, scope: Scope, dispositions: dict[str, Disposition]
-) -> pd.DataFrame:
-    found = orders.frame(connection, _events(scope, "outcome"))
-    found["category"] = found["code"].map({c: d.category for c, d in dispositions.items()})
-    found["effect"] = found["code"].map({c: d.effect for c, d in dispositions.items()})
-    return found
-
-
-def _given_back(connection: sa.Connection, scope: Scope) -> pd.Series:
-    """How many of SCOPE's orders each agent gave back (an order given back twice counts
-    twice)."""
-    found = orders.frame(connection, _events(scope, "returned"))
-    return found.groupby("actor").size()
 
 
 def _events(scope: Scope, kind: str) -> sa.Select[Any]:

@@ -75,19 +75,20 @@ def build(
     scope = activity.Scope(month, campaigns=[name] if name else None)
     quotas = {c.name: c.spec.per_agent_per_day for c in campaigns}
     with engine.connect() as connection:
-        return MonthReport(
-            month=month,
-            judged_on=results.following_month(month),
-            by=by,
-            lift=lift,
-            judged=funnels,
-            campaigns=activity.campaigns(connection, scope, config.dispositions),
-            agents=activity.agents(connection, scope, quotas, config.dispositions, config.tz),
-            days=activity.days(connection, scope, quotas, config.tz),
-            waves=activity.waves(connection, scope),
-            scores=scores.table(engine, month, "campaign", name),
-            agent_scores=scores.table(engine, month, "agent", name),
-        )
+        work = activity.of_month(connection, scope, quotas, config.dispositions, config.tz)
+    return MonthReport(
+        month=month,
+        judged_on=results.following_month(month),
+        by=by,
+        lift=lift,
+        judged=funnels,
+        campaigns=work.campaigns,
+        agents=work.agents,
+        days=work.days,
+        waves=work.waves,
+        scores=scores.table(engine, month, "campaign", name),
+        agent_scores=scores.table(engine, month, "agent", name),
+    )
 
 
 def figures(report: MonthReport) -> dict[str, Any]:
