@@ -82,6 +82,14 @@ def lines_in_campaign(connection: sa.Connection, campaign: str, month: str) -> s
     return set(connection.scalars(query))
 
 
+def lines_in_other_campaigns(connection: sa.Connection, campaign: str, month: str) -> set[str]:
+    """The lines campaigns other than CAMPAIGN gave work orders in MONTH (follow-ups aside)."""
+    query = sa.select(ORDERS.c.line_id).where(
+        ORDERS.c.campaign != campaign, ORDERS.c.month == month, ORDERS.c.channel != "followup"
+    )
+    return set(connection.scalars(query.distinct()))
+
+
 def ids_of(
     connection: sa.Connection, campaign: str, channel: str, month: str, line_ids: Iterable[str]
 ) -> pd.DataFrame:

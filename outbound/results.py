@@ -101,7 +101,7 @@ def judge(
     ]
     with engine.connect() as connection:
         assigned = _assigned(connection, campaign.name, month, reached_codes)
-        contacted = _contacted_by_others(connection, campaign.name, month)
+        contacted = orders.lines_in_other_campaigns(connection, campaign.name, month)
     # A holdout line another campaign worked is no control any more: it would measure that
     # campaign's effect against this one's (a lower-priority campaign takes the lines a
     # higher one held out). It is left out and counted.
@@ -231,14 +231,6 @@ def _assigned(
         attempts=("attempts", "sum"),
         reached=("reached", "any"),
     )
-
-
-def _contacted_by_others(connection: sa.Connection, campaign: str, month: str) -> set[str]:
-    """The lines other campaigns gave work orders (follow-ups aside) in MONTH."""
-    query = sa.select(ORDERS.c.line_id).where(
-        ORDERS.c.month == month, ORDERS.c.campaign != campaign, ORDERS.c.channel != "followup"
-    )
-    return set(connection.execute(query.distinct()).scalars())
 
 
 def for_people(table: pd.DataFrame) -> pd.DataFrame:
