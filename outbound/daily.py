@@ -321,7 +321,7 @@ def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> _
         texts = [sms.normalise(text) for text in texts]
         if campaign.spec.purpose == "marketing":
             texts = [sms.marketing(t, channels.signature, channels.opt_out_hint) for t in texts]
-    return _Texts(texts, rendered.scripts)
+    return _Texts(texts, rendered.versions)
 
 
 def preview_messages(
@@ -380,7 +380,7 @@ def _orders(
             "due_at": inputs.now + dt.timedelta(hours=deadline) if deadline else None,
             "attempts": 0,
             "text": rendered.texts,
-            "script_version": rendered.scripts,
+            "script_version": rendered.versions,
         }
     )
 
@@ -427,7 +427,7 @@ class _Texts:
     """Each row's rendered text and the version of the script it came from (name@digest)."""
 
     texts: list[str]
-    scripts: list[str]
+    versions: list[str]
 
 
 def _render(
@@ -451,14 +451,14 @@ def _render(
     ]
     names = campaign.spec.scripts
     variants = policy.variant(rows[LINE_ID].astype(str), campaign.name, len(names))
-    texts, scripts = [""] * len(rows), [""] * len(rows)
+    texts = [""] * len(rows)
     for index, name in enumerate(names):
         chosen = np.flatnonzero(variants == index)
-        version = inputs.scripts.version(name)
         rendered = inputs.scripts.render_many(name, (contexts[i] for i in chosen))
         for position, text in zip(chosen, rendered, strict=True):
-            texts[position], scripts[position] = text, version
-    return _Texts(texts, scripts)
+            texts[position] = text
+    versions = [inputs.scripts.version(name) for name in names]
+    return _Texts(texts, [versions[variant] for variant in variants])
 
 
 def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -576,7 +576,7 @@ def _rerender_moved(
             [
                 {"order_id": int(i), "new_text": text, "new_script": script}
                 for i, text, script in zip(
-                    rows["id"], rendered.texts, rendered.scripts, strict=True
+                    rows["id"], rendered.texts, rendered.versions, strict=True
                 )
             ],
         )

@@ -135,8 +135,8 @@ def _spend(
     _set(frame, "月话费", down, np.char.mod("%.2f", raised))
 
 
-CHANGES: dict[str, Callable[[np.random.Generator, pd.DataFrame, pd.DataFrame, np.ndarray], None]]
-CHANGES = {"calls": _calls, "plan": _plan, "spend": _spend}
+Change = Callable[[np.random.Generator, pd.DataFrame, pd.DataFrame, np.ndarray], None]
+CHANGES: dict[str, Change] = {"calls": _calls, "plan": _plan, "spend": _spend}
 
 
 def _active(frame: pd.DataFrame) -> np.ndarray:
