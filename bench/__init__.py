@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from outbound.sample import extract_frame, write_csv
+from outbound.sample.billing import extract_frame, write_csv
 
 
 def median_time(runs: int, work: Callable[[], object]) -> float:

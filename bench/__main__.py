@@ -39,9 +39,11 @@ from bench import (
     sending,
     web,
 )
-from outbound import policy, segments, snapshots
 from outbound.config import load_config
-from outbound.imports import import_extract
+from outbound.contact import policy
+from outbound.extract import snapshots
+from outbound.extract.imports import import_extract
+from outbound.plan import segments
 from outbound.store.db import open_database
 from outbound.workspace import load_segments
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bench import median_time
-from outbound.assignment import Assignment, CampaignQuota, assign
+from outbound.plan.assignment import Assignment, CampaignQuota, assign
 
 REGIONS = ["西峰区", "庆城县", "环县", "华池县", "合水县", "正宁县", "宁县", "镇原县"]
 TEAMS = ["西峰一组", "西峰二组", "庆城组", "环县组", "镇原组", "夜班"]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from outbound import orders
+from outbound.store import orders
 from outbound.store.db import open_database
 
 POSTGRES = os.environ.get(

@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from bench import median_time
-from outbound.render import Scripts, date_cn, phone_tail, yuan
+from outbound.workspace.render import Scripts, date_cn, phone_tail, yuan
 
 OUT = Path(__file__).resolve().parent / "out"
 FILTERS = {"yuan": yuan, "phone_tail": phone_tail, "date_cn": date_cn}

@@ -11,8 +11,8 @@ import re
 from typing import cast
 
 from bench import median_time
-from outbound import survey
-from outbound.sample_work import REPLIES
+from outbound.messages import survey
+from outbound.sample.work import REPLIES
 
 DIGITS = re.compile(r"\d+")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from outbound import outbox
-from outbound.channels.twilio import Twilio
 from outbound.config import load_config
-from outbound.sending import send_wave
+from outbound.messages import outbox
+from outbound.messages.channels.twilio import Twilio
+from outbound.messages.sending import send_wave
 from outbound.store.db import open_database
 from tests.peers.twilio import ACCOUNT, TOKEN, serve
 

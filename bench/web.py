@@ -30,12 +30,12 @@ import requests
 import sqlalchemy as sa
 
 from bench import OUT, ROOT, extracts
-from outbound import users
-from outbound.agents import read_roster, save_roster
 from outbound.config import load_config
-from outbound.daily import run_day
-from outbound.imports import import_extract
-from outbound.sample_agents import write_roster
+from outbound.extract.imports import import_extract
+from outbound.plan.daily import run_day
+from outbound.sample.roster import write_roster
+from outbound.staff import users
+from outbound.staff.agents import read_roster, save_roster
 from outbound.store.db import open_database
 
 PASSWORD = "bench-password"

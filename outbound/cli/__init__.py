@@ -1,4 +1,5 @@
-"""The `engine` command line: thin commands over the use cases, errors as sentences."""
+"""The `engine` command line: thin commands over the use cases, errors as sentences. May import:
+every package; the commands import theirs when they run, so that `engine --help` starts at once."""
 
 from __future__ import annotations
 

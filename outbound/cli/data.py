@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from outbound import imports, output, segments, snapshots, workspace
-from outbound.campaigns import load_campaigns, problems_of
+from outbound import output, workspace
 from outbound.cli import FORMAT, MONTH, OUTPUT, App, cli, fail_on, progress, warn
 from outbound.errors import UserError
-from outbound.render import Scripts
+from outbound.extract import imports, snapshots
+from outbound.plan import segments
+from outbound.workspace.campaigns import load_campaigns, problems_of
+from outbound.workspace.render import Scripts
 
 
 @cli.command("import")
@@ -191,8 +193,8 @@ def check_command(app: App) -> None:
 @click.pass_context
 def sample_command(ctx: click.Context, lines: int, folder: Path) -> None:
     """Write the synthetic two-month sample extract (deterministic) into FOLDER."""
-    from outbound.sample import write_sample
-    from outbound.sample_agents import write_roster
+    from outbound.sample.billing import write_sample
+    from outbound.sample.roster import write_roster
 
     if ctx.invoked_subcommand is not None:
         return
@@ -214,9 +216,9 @@ def sample_command(ctx: click.Context, lines: int, folder: Path) -> None:
 def sample_work_command(app: App, first: dt.datetime, last: dt.datetime, folder: Path) -> None:
     """Work the sample's month day by day (the daily run, messages sent dry-run, agents
     recording seeded outcomes), then write the next month's extract into FOLDER with the
-    campaigns' planted effects (outbound/sample_effects.py), for engine report --month."""
-    from outbound.sample_effects import write_next_extract
-    from outbound.sample_work import work
+    campaigns' planted effects (outbound/sample/effects.py), for engine report --month."""
+    from outbound.sample.effects import write_next_extract
+    from outbound.sample.work import work
 
     if last < first:
         raise UserError(f"--through {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")

@@ -6,8 +6,10 @@ import datetime as dt
 
 import click
 
-from outbound import daily, outbox, output, sending
+from outbound import output
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, progress
+from outbound.messages import outbox, sending
+from outbound.plan import daily
 
 
 @cli.command("send")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from outbound import agents, output, suppression
+from outbound import output
 from outbound.cli import DATE, FORMAT, App, cli
+from outbound.contact import suppression
+from outbound.staff import agents
 
 
 @cli.group("agents")

@@ -8,8 +8,10 @@ from typing import Literal
 
 import click
 
-from outbound import output, scores, snapshots
+from outbound import output
 from outbound.cli import FORMAT, OUTPUT, App, cli
+from outbound.extract import snapshots
+from outbound.messages import scores
 
 
 @cli.command("scores")

@@ -7,8 +7,9 @@ import sys
 import click
 import pandas as pd
 
-from outbound import output, users
+from outbound import output
 from outbound.cli import FORMAT, App, cli
+from outbound.staff import users
 
 
 @cli.group("users")

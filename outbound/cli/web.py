@@ -10,8 +10,10 @@ import threading
 import click
 import sqlalchemy as sa
 
-from outbound import jobs, orders, output
+from outbound import output
 from outbound.cli import FORMAT, App, cli
+from outbound.schedule import jobs
+from outbound.store import orders
 
 
 @cli.command("serve")
@@ -31,7 +33,7 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
     public_url to the address Twilio calls: signatures are checked against it."""
     import uvicorn
 
-    from outbound import scheduler
+    from outbound.schedule import scheduler
     from outbound.web.app import create_app
     from outbound.web.security import secret_key
 
@@ -62,7 +64,7 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
 def scheduler_command(app: App) -> None:
     """Run the scheduler alone, in the foreground, until Ctrl-C (or SIGTERM). Several may run:
     one is elected, the others stand by."""
-    from outbound import scheduler
+    from outbound.schedule import scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()

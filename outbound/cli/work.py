@@ -8,20 +8,14 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from outbound import (
-    daily,
-    explain,
-    monthly,
-    orders,
-    outcomes,
-    output,
-    results,
-    supervision,
-    worklists,
-)
-from outbound.campaigns import Campaign, load_campaigns
+from outbound import output
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
 from outbound.errors import UserError
+from outbound.orders import outcomes, supervision, worklists
+from outbound.plan import daily, explain
+from outbound.results import monthly, verdict
+from outbound.store import orders
+from outbound.workspace.campaigns import Campaign, load_campaigns
 
 MOMENT = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
 
@@ -202,7 +196,7 @@ def orders_command(
 @click.option("--campaign", help="Only this campaign (with --month).")
 @click.option(
     "--by",
-    type=click.Choice(results.BREAKDOWNS),
+    type=click.Choice(verdict.BREAKDOWNS),
     default="campaign",
     show_default=True,
     help="With --month: the lift of the whole campaign, or per region, script version, agent "
@@ -266,7 +260,7 @@ SCORE_COLUMNS = {
 def _lift_report(
     app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
 ) -> None:
-    month = results.judged_month(app.engine, month)
+    month = verdict.judged_month(app.engine, month)
     campaigns = list(_campaigns(app).values())
     report = monthly.build(app.config, app.engine, campaigns, month, by, name)
     if fmt == "html" or (output_path is not None and output_path.suffix.lower() == ".html"):
@@ -282,7 +276,7 @@ def _lift_report(
         output.emit_sections(fmt, sections, report.document(), output=output_path)
         return
     _, title, lift = sections[0]
-    output.print_table(results.for_people(lift), title)
+    output.print_table(verdict.for_people(lift), title)
     for name, title, table in sections[1:]:
         output.print_table(table[SCORE_COLUMNS[name]] if name in SCORE_COLUMNS else table, title)
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from outbound.config import LINE_ID, PHONE, ColumnSpec, ColumnType, ExtractSettings
-from outbound.phones import normalise_phones
+from outbound.extract.phones import normalise_phones
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DATETIME_FORMATS = (

@@ -1,5 +1,5 @@
 """The segment rule language: a safe subset of Python expressions over an extract's columns,
-compiled to a pandas mask and to a SQLAlchemy clause."""
+compiled to a pandas mask and to a SQLAlchemy clause. Pure. May import: errors."""
 
 from outbound.rules.errors import RuleError
 from outbound.rules.functions import FUNCTIONS

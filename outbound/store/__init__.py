@@ -1,1 +1,2 @@
-"""The database: tables, migrations and a few functions per aggregate."""
+"""The database: tables, Alembic migrations, bulk writes, and the work orders' reads, writes and
+events that every later step shares. May import: errors, config."""

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from outbound.errors import UserError
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 20_261_001
 
 

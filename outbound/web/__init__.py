@@ -1,1 +1,2 @@
-"""The web app: Twilio's webhooks now; pages for agents and supervisors later."""
+"""The web app: pages for agents, supervisors, marketing staff and admins, the JSON API and
+Twilio's webhooks. May import: every package but cli."""

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from outbound import jobs, users
+from outbound.schedule import jobs
+from outbound.staff import users
 from outbound.web.site import AdminViewer, web_of
 
 router = APIRouter()

@@ -15,12 +15,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from outbound import outcomes, worklists
-from outbound.campaigns import Campaign
 from outbound.errors import UserError
-from outbound.orders import ORDERS
+from outbound.orders import outcomes, worklists
 from outbound.store.models import Agent
+from outbound.store.orders import ORDERS
 from outbound.web.site import AgentViewer, ApiAgent, CheckedForm, Viewer, Web, team_of, web_of
+from outbound.workspace.campaigns import Campaign
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["agent"])

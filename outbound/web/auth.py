@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from outbound import users
+from outbound.staff import users
 from outbound.web import i18n
 from outbound.web.security import COOKIE, same_token
 from outbound.web.site import HOME, LANGUAGE_COOKIE, CheckedForm, viewer_of, web_of

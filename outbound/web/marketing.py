@@ -11,20 +11,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from outbound import (
-    daily,
-    monthly,
-    output,
-    progress,
-    results,
-    rule_check,
-    segment_counts,
-    snapshots,
-)
-from outbound.campaigns import Campaign
+from outbound import output
 from outbound.config import PHONE
 from outbound.errors import UserError
-from outbound.progress import Progress
+from outbound.extract import snapshots
+from outbound.plan import daily, rule_check, segment_counts
+from outbound.results import monthly, progress, verdict
+from outbound.results.progress import Progress
 from outbound.rules import RuleError
 from outbound.web.site import (
     ApiMarketing,
@@ -36,6 +29,7 @@ from outbound.web.site import (
     role,
     web_of,
 )
+from outbound.workspace.campaigns import Campaign
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["marketing"])
@@ -86,7 +80,7 @@ def results_page(
     loaded = snapshots.loaded_months(web.engine)
     context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
     try:
-        month = results.judged_month(web.engine, month)
+        month = verdict.judged_month(web.engine, month)
         report = monthly.build(web.config, web.engine, list(web.campaigns().values()), month, by)
         context |= {
             "month": month,

@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from outbound import users
-from outbound.campaigns import Campaign, load_campaigns
 from outbound.config import Config
+from outbound.staff import users
+from outbound.staff.users import Person, Role
 from outbound.store.models import Agent
-from outbound.users import Person, Role
 from outbound.web import i18n
 from outbound.web.security import COOKIE, Sessions, Throttle, fingerprint, same_token, secret_key
+from outbound.workspace.campaigns import Campaign, load_campaigns
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGE_COOKIE = "lang"

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from outbound import activity, agents, charts, supervision
 from outbound.errors import UserError
+from outbound.orders import supervision
+from outbound.results import activity, charts
+from outbound.staff import agents
 from outbound.web.site import (
     ApiSupervisor,
     CheckedForm,

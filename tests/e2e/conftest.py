@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from outbound.cli import main
-from outbound.sample import extract_frame, write_csv
+from outbound.sample.billing import extract_frame, write_csv
 from tests.peers.twilio import ACCOUNT, TOKEN, TwilioPeer, serve
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"

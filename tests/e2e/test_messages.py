@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from outbound.channels.twilio import voice_twiml
+from outbound.messages.channels.twilio import voice_twiml
 from tests.e2e.conftest import DAY, Center, channels
 from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer
 

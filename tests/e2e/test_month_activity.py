@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from outbound import receipts
 from outbound.config import load_config
+from outbound.messages import receipts
 from outbound.store.db import open_database
 from tests.e2e.conftest import DAY, Center
 from tests.e2e.test_results import october

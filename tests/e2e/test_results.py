@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from outbound.policy import in_holdout
-from outbound.sample import extract_frame, write_csv
+from outbound.contact.policy import in_holdout
+from outbound.sample.billing import extract_frame, write_csv
 from tests.e2e.conftest import DAY, Center
 
 CAMPAIGN = "zero_usage_wakeup"

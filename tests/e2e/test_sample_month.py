@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from outbound.lift import MIN_HOLDOUT
+from outbound.results.lift import MIN_HOLDOUT
 from tests.e2e.conftest import Center
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "sample_month"

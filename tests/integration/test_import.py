@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from outbound import snapshots
 from outbound.config import load_config
 from outbound.errors import UserError
-from outbound.imports import import_extract
+from outbound.extract import snapshots
+from outbound.extract.imports import import_extract
 from outbound.store.db import open_database
 from tests.extracts import HEADER, OCTOBER, write_csv
 

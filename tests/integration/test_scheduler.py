@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.interval import IntervalTrigger
 
-from outbound import jobs, scheduler
 from outbound.config import load_config
+from outbound.schedule import jobs, scheduler
 from outbound.store.db import open_database
 from tests.extracts import OCTOBER, write_csv
 

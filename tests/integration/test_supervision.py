@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from outbound import outcomes, supervision
 from outbound.config import load_config
 from outbound.errors import UserError
-from outbound.orders import LIST_ITEMS, ORDERS
+from outbound.orders import outcomes, supervision
 from outbound.store.db import open_database
 from outbound.store.models import Agent
+from outbound.store.orders import LIST_ITEMS, ORDERS
 from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from outbound.assignment import Assignment, CampaignQuota, assign
+from outbound.plan.assignment import Assignment, CampaignQuota, assign
 
 WAKE_UP = CampaignQuota("唤醒零使用", priority=1, per_agent_per_day=2, teams=None, skills=None)
 AGENT: dict[str, Any] = {

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outbound.assignment import Assignment, CampaignQuota, assign
+from outbound.plan.assignment import Assignment, CampaignQuota, assign
 
 REGIONS = ["西峰区", "镇原县", "环县", "庆城县"]
 SKILLS = [*REGIONS, "陇东方言", "藏语"]

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from outbound.campaigns import find_campaign, load_campaigns, problems_of
 from outbound.config import load_config
 from outbound.errors import UserError
-from outbound.render import Scripts
+from outbound.workspace.campaigns import find_campaign, load_campaigns, problems_of
+from outbound.workspace.render import Scripts
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "daily"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from outbound.lift import Rate, lift, two_proportion_p, wilson
+from outbound.results.lift import Rate, lift, two_proportion_p, wilson
 
 
 @st.composite

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outbound import phones
-from outbound.phones import normalise_phones
+from outbound.extract import phones
+from outbound.extract.phones import normalise_phones
 
 QINGYANG = "0934"
 

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from outbound import policy
+from outbound.contact import policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -1,6 +1,6 @@
 from itertools import pairwise
 
-from outbound.ratelimit import MARGIN_SECONDS, RateLimit
+from outbound.messages.ratelimit import MARGIN_SECONDS, RateLimit
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outbound.render import ScriptError, Scripts, date_cn, phone_tail, yuan
+from outbound.workspace.render import ScriptError, Scripts, date_cn, phone_tail, yuan
 
 COLUMNS = [
     "line_id",

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from outbound.agents import read_roster
 from outbound.errors import UserError
+from outbound.staff.agents import read_roster
 
 
 def test_a_gbk_roster_with_chinese_headers_is_read_with_its_skills(tmp_path: Path) -> None:

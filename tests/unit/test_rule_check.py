@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outbound.rule_check import reason_of, with_caret
+from outbound.plan.rule_check import reason_of, with_caret
 from outbound.rules import ColumnType, RuleError, compile_rule
 
 SCHEMA: dict[str, ColumnType] = {"region": "category", "calls_30d": "int", "status": "category"}

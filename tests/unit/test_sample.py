@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from outbound.phones import normalise_phones
-from outbound.sample import extract_frame, write_sample
+from outbound.extract.phones import normalise_phones
+from outbound.sample.billing import extract_frame, write_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 LINES = 2_000

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from outbound.sample import extract_frame
-from outbound.sample_effects import EFFECTS, plant
+from outbound.sample.billing import extract_frame
+from outbound.sample.effects import EFFECTS, plant
 
 LINES = 4_000
 SEED = 11

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from outbound.campaigns import Campaign, load_campaigns
 from outbound.config import Config, load_config
-from outbound.sample_work import SELLING, draw_calls
+from outbound.sample.work import SELLING, draw_calls
+from outbound.workspace.campaigns import Campaign, load_campaigns
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "sample_month"
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outbound.survey import Reading, parse_reply, summary
+from outbound.messages.survey import Reading, parse_reply, summary
 
 NPS_REPLIES = [
     # digits as typed, with the noise phones add

@@ -15,8 +15,8 @@ import pytest
 import requests
 import uvicorn
 
-from outbound import users
 from outbound.config import load_config
+from outbound.staff import users
 from outbound.store.db import open_database
 from outbound.web.app import create_app
 from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from outbound import users
 from outbound.config import load_config
+from outbound.staff import users
 from outbound.store.db import open_database
 from outbound.web.security import COOKIE
 from tests.web.conftest import PASSWORD, Browser, Site, csrf_of

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from outbound import segment_counts, snapshots
 from outbound.config import Config, load_config
+from outbound.extract import snapshots
+from outbound.plan import segment_counts
 from outbound.store.db import open_database
 from outbound.web import i18n
 from outbound.web.site import masked

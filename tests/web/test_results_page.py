@@ -7,8 +7,8 @@ import datetime as dt
 import html
 import re
 
-from outbound import receipts
 from outbound.config import load_config
+from outbound.messages import receipts
 from outbound.store.db import open_database
 from tests.e2e.conftest import DAY
 from tests.e2e.test_results import CAMPAIGN, judged

@@ -9,8 +9,9 @@ import re
 
 import requests
 
-from outbound import activity, daily
 from outbound.config import load_config
+from outbound.plan import daily
+from outbound.results import activity
 from outbound.store.db import open_database
 from tests.web.conftest import DAY, PASSWORD, Browser, Site, csrf_of
 

@@ -1,0 +1,168 @@
+"""The outbox in the store: each SMS or voice message a row that moves pending → sending →
+sent → delivered / undelivered / failed, or blocked; claimed by a conditional update so that no
+two senders take one row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, cast
+
+import pandas as pd
+import sqlalchemy as sa
+
+from outbound.store import orders
+from outbound.store.bulk import insert_frame
+from outbound.store.models import OutboxMessage
+
+OUTBOX = cast(sa.Table, OutboxMessage.__table__)
+FINAL = ("delivered", "undelivered", "failed", "blocked")
+# Where a delivery status may move from: a late or repeated callback never moves it back.
+STATUS_ORDER = {
+    "pending": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+}
+
+
+def add(
+    connection: sa.Connection,
+    messages: pd.DataFrame,
+    day: dt.date,
+    marketing: bool,
+    now: dt.datetime,
+) -> None:
+    """One pending row per message (order_id, campaign, channel, line_id, phone, text)."""
+    if messages.empty:
+        return
+    rows = pd.DataFrame(
+        {
+            "key": messages["campaign"] + ":" + messages["line_id"] + ":1:" + day.isoformat(),
+            "order_id": messages["order_id"],
+            "campaign": messages["campaign"],
+            "channel": messages["channel"],
+            "marketing": marketing,
+            "line_id": messages["line_id"],
+            "phone": messages["phone"],
+            "day": day,
+            "body": messages["text"],
+            "state": "pending",
+            "tries": 0,
+            "created_at": now,
+        }
+    )
+    insert_frame(connection, OUTBOX, rows)
+
+
+def add_survey(
+    connection: sa.Connection,
+    order: Mapping[str, Any],
+    body: str,
+    scale: str,
+    day: dt.date,
+    now: dt.datetime,
+) -> bool:
+    """The survey question to the customer of the call ORDER, once per order: False when it
+    is already in. Not marketing: it follows a call the customer took."""
+    key = f"{order['campaign']}:{order['line_id']}:survey:{order['id']}"
+    if connection.execute(sa.select(OUTBOX.c.id).where(OUTBOX.c.key == key)).first():
+        return False
+    connection.execute(
+        sa.insert(OUTBOX).values(
+            key=key,
+            order_id=order["id"],
+            campaign=order["campaign"],
+            channel="sms",
+            marketing=False,
+            line_id=order["line_id"],
+            phone=order["phone"],
+            day=day,
+            body=body,
+            state="pending",
+            tries=0,
+            created_at=now,
+            survey=scale,
+        )
+    )
+    return True
+
+
+def is_survey(row: Mapping[str, Any]) -> bool:
+    """Whether ROW is a survey question, which leaves the call's order as its outcome left it."""
+    return isinstance(row.get("survey"), str)
+
+
+def due(
+    connection: sa.Connection, now: dt.datetime, day: dt.date | None, campaign: str | None
+) -> pd.DataFrame:
+    """Pending rows whose time has come, oldest first."""
+    query = sa.select(OUTBOX).where(
+        OUTBOX.c.state == "pending",
+        sa.or_(OUTBOX.c.next_try_at.is_(None), OUTBOX.c.next_try_at <= now),
+    )
+    if day is not None:
+        query = query.where(OUTBOX.c.day <= day)
+    if campaign is not None:
+        query = query.where(OUTBOX.c.campaign == campaign)
+    return orders.frame(connection, query.order_by(OUTBOX.c.id))
+
+
+def in_sending(connection: sa.Connection) -> pd.DataFrame:
+    """Rows a sender claimed and did not settle: a crash between the provider and us."""
+    return orders.frame(connection, sa.select(OUTBOX).where(OUTBOX.c.state == "sending"))
+
+
+def claim(connection: sa.Connection, message_id: int, now: dt.datetime) -> bool:
+    """Take a pending row for sending; False when another sender has it."""
+    taken = connection.execute(
+        sa.update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.state == "pending")
+        .values(state="sending", sending_since=now, tries=OUTBOX.c.tries + 1)
+    )
+    return taken.rowcount == 1
+
+
+def settle(connection: sa.Connection, message_id: int, **values: Any) -> None:
+    connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == message_id).values(**values))
+
+
+def by_provider_id(connection: sa.Connection, provider_id: str) -> dict[str, Any] | None:
+    row = (
+        connection.execute(sa.select(OUTBOX).where(OUTBOX.c.provider_id == provider_id))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def by_id(connection: sa.Connection, message_id: int) -> dict[str, Any] | None:
+    row = connection.execute(sa.select(OUTBOX).where(OUTBOX.c.id == message_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def listing(
+    connection: sa.Connection, day: dt.date | None, campaign: str | None, state: str | None
+) -> pd.DataFrame:
+    query = sa.select(
+        OUTBOX.c.id,
+        OUTBOX.c.campaign,
+        OUTBOX.c.channel,
+        OUTBOX.c.phone,
+        OUTBOX.c.day,
+        OUTBOX.c.state,
+        OUTBOX.c.tries,
+        OUTBOX.c.provider_id,
+        OUTBOX.c.error_code,
+        OUTBOX.c.error,
+        OUTBOX.c.body,
+    )
+    if day is not None:
+        query = query.where(OUTBOX.c.day == day)
+    if campaign is not None:
+        query = query.where(OUTBOX.c.campaign == campaign)
+    if state is not None:
+        query = query.where(OUTBOX.c.state == state)
+    return orders.frame(connection, query.order_by(OUTBOX.c.id))

@@ -1,0 +1,242 @@
+"""`engine send`: a wave of the outbox's due messages through the configured channel, at the
+configured rate, each exactly once. Rows a crash left in `sending` are settled by asking the
+provider before anything is sent again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from outbound.config import Config
+from outbound.contact import policy, suppression
+from outbound.messages import outbox
+from outbound.messages.channels import Channel, Outgoing, TransportError
+from outbound.messages.channels.dryrun import DryRun
+from outbound.messages.ratelimit import RateLimit
+from outbound.store import orders
+from outbound.store.orders import ORDERS
+
+BACKOFF_SECONDS = 30.0
+
+
+@dataclass
+class Wave:
+    counts: Counter[str] = field(default_factory=Counter)
+    waiting_for_window: int = 0
+    stopped: str | None = None
+    settled_after_crash: int = 0
+    seconds: float = 0.0
+    bookkeeping_seconds: float = 0.0
+
+
+def channel_for(config: Config, dry_run: bool = False) -> Channel:
+    settings = config.channels
+    if dry_run or settings.sender == "dryrun":
+        return DryRun(config.var / "outbox")
+    from outbound.messages.channels.twilio import Twilio
+
+    twilio = settings.twilio
+    assert twilio is not None and settings.public_url is not None
+    return Twilio(
+        twilio,
+        config.secret(twilio.account_sid_env),
+        config.secret(twilio.auth_token_env),
+        settings.public_url,
+    )
+
+
+def send_wave(
+    config: Config,
+    engine: sa.Engine,
+    channel: Channel,
+    now: dt.datetime,
+    *,
+    day: dt.date | None = None,
+    campaign: str | None = None,
+    progress: Any = None,
+) -> Wave:
+    """Send what is due now; marketing messages only within the sending window."""
+    started = time.perf_counter()
+
+    def clock() -> dt.datetime:
+        """The wave's time: NOW when it began, moving on with the wall clock."""
+        return now + dt.timedelta(seconds=time.perf_counter() - started)
+
+    wave = Wave()
+    wave.settled_after_crash = recover(engine, channel, now)
+    with engine.connect() as connection:
+        due = outbox.due(connection, now, day, campaign)
+        suppressed = suppression.suppressed_phones(connection)
+    window = config.channels.sending_window
+    open_now = policy.within_hours(now, window, config.tz)
+    if not open_now:
+        waiting = due["marketing"].astype(bool)
+        wave.waiting_for_window = int(waiting.sum())
+        due = due[~waiting.to_numpy()]
+    # The rate protects a carrier; the dry-run file needs none.
+    rate = config.channels.rate_per_second if channel.name != "dryrun" else 1e9
+    limit = RateLimit(rate)
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def one(row: dict[str, Any]) -> None:
+        if stop.is_set():
+            return
+        result, spent = _send_one(config, engine, channel, limit, row, suppressed, stop, clock)
+        with lock:
+            wave.counts[result] += 1
+            wave.bookkeeping_seconds += spent
+            if result == "stopped" and wave.stopped is None:
+                wave.stopped = row.get("error")
+        if progress is not None:
+            progress(1)
+
+    rows = due.to_dict("records")
+    with ThreadPoolExecutor(max_workers=config.channels.concurrency) as pool:
+        list(pool.map(one, rows))
+    wave.seconds = time.perf_counter() - started
+    return wave
+
+
+def _send_one(
+    config: Config,
+    engine: sa.Engine,
+    channel: Channel,
+    limit: RateLimit,
+    row: dict[str, Any],
+    suppressed: set[str],
+    stop: threading.Event,
+    clock: Callable[[], dt.datetime],
+) -> tuple[str, float]:
+    """One message: claim it, send it, write what happened. The result word and the seconds
+    spent on our own bookkeeping."""
+    now = clock()
+    book = time.perf_counter()
+    with engine.begin() as connection:
+        if row["phone"] in suppressed:
+            outbox.settle(connection, row["id"], state="blocked", error="suppressed")
+            _close_order(connection, row, "blocked", now, "the number is suppressed")
+            return "blocked", time.perf_counter() - book
+        if not outbox.claim(connection, row["id"], now):
+            return "taken", time.perf_counter() - book
+    spent = time.perf_counter() - book
+    limit.wait()
+    message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], now)
+    try:
+        provider_id = channel.send(message)
+    except TransportError as error:
+        book = time.perf_counter()
+        result = _failed(config, engine, row, error, now, stop)
+        return result, spent + time.perf_counter() - book
+    book = time.perf_counter()
+    with engine.begin() as connection:
+        _sent(connection, row, provider_id, clock())
+    return "sent", spent + time.perf_counter() - book
+
+
+def _sent(
+    connection: sa.Connection, row: dict[str, Any], provider_id: str, at: dt.datetime
+) -> None:
+    outbox.settle(
+        connection, row["id"], state="sent", provider_id=provider_id, sent_at=at, error=None
+    )
+    if outbox.is_survey(row):
+        return
+    order_id = row["order_id"]
+    connection.execute(
+        sa.update(ORDERS).where(ORDERS.c.id == order_id).values(last_contact_at=at, attempts=1)
+    )
+    orders.log(connection, order_id, at, "engine", "sent", None, provider_id)
+
+
+def _failed(
+    config: Config,
+    engine: sa.Engine,
+    row: dict[str, Any],
+    error: TransportError,
+    now: dt.datetime,
+    stop: threading.Event,
+) -> str:
+    with engine.begin() as connection:
+        if error.effect == "unknown":
+            # Left in `sending`: the next recovery asks the provider before any resend.
+            outbox.settle(connection, row["id"], error=str(error), error_code=error.code)
+            return "unknown"
+        if error.effect in ("retry", "stop_wave") and row["tries"] + 1 < config.channels.max_tries:
+            if error.effect == "stop_wave":
+                stop.set()
+            delay = BACKOFF_SECONDS * 2 ** row["tries"] * (0.5 + random.random())
+            outbox.settle(
+                connection,
+                row["id"],
+                state="pending",
+                next_try_at=now + dt.timedelta(seconds=delay),
+                error=str(error),
+                error_code=error.code,
+            )
+            row["error"] = str(error)
+            return "stopped" if error.effect == "stop_wave" else "retry"
+        outbox.settle(
+            connection, row["id"], state="failed", error=str(error), error_code=error.code
+        )
+        if error.effect in ("wrong_number", "opt_out"):
+            reason = "wrong_number" if error.effect == "wrong_number" else "opt_out"
+            with Session(bind=connection) as session:
+                suppression.add(
+                    session,
+                    row["phone"],
+                    reason,
+                    f"outbox {row['id']}",
+                    line_id=row["line_id"],
+                    note=str(error),
+                )
+                session.flush()
+        _close_order(connection, row, "failed", now, str(error))
+        return error.effect if error.effect in ("wrong_number", "opt_out") else "failed"
+
+
+def _close_order(
+    connection: sa.Connection, row: dict[str, Any], result: str, at: dt.datetime, why: str
+) -> None:
+    """Close the order whose message ROW is; a survey's call order was closed by its outcome."""
+    if outbox.is_survey(row):
+        return
+    order_id = row["order_id"]
+    connection.execute(
+        sa.update(ORDERS)
+        .where(ORDERS.c.id == order_id, ORDERS.c.state.in_(orders.OPEN_STATES))
+        .values(state="done", result=result, closed_at=at)
+    )
+    orders.log(connection, order_id, at, "engine", "closed", result, why)
+
+
+def recover(engine: sa.Engine, channel: Channel, now: dt.datetime) -> int:
+    """Settle rows left in `sending`: sent if the provider has them, else pending again."""
+    with engine.connect() as connection:
+        stuck = outbox.in_sending(connection)
+    settled = 0
+    for row in stuck.to_dict("records"):
+        since = pd.Timestamp(row["sending_since"]).to_pydatetime()
+        message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], since)
+        try:
+            provider_id = channel.find(message)
+        except TransportError:
+            continue  # still unknown: ask again on the next wave
+        with engine.begin() as connection:
+            if provider_id is not None:
+                _sent(connection, row, provider_id, now)
+            else:
+                outbox.settle(connection, row["id"], state="pending", sending_since=None)
+        settled += 1
+    return settled

@@ -1,0 +1,291 @@
+"""What agents record: outcomes by disposition code, and items given back. Each is one
+transaction on one work order, logged as events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from outbound.config import Config, Disposition
+from outbound.contact import policy, suppression
+from outbound.errors import UserError
+from outbound.messages import scores
+from outbound.store import orders
+from outbound.store.orders import ORDERS
+from outbound.workspace.campaigns import Campaign
+
+
+@dataclass(frozen=True)
+class Recorded:
+    order_id: int
+    state: str
+    result: str | None
+    next_at: dt.datetime | None
+    follow_up: int | None
+
+
+def record(
+    config: Config,
+    engine: sa.Engine,
+    campaigns: dict[str, Campaign],
+    order_id: int,
+    code: str,
+    now: dt.datetime,
+    *,
+    agent: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    callback_at: dt.datetime | None = None,
+) -> Recorded:
+    """Record CODE for ORDER_ID; a closed order, another agent's order or a second outcome
+    while the order waits for its retry is refused with a sentence saying why."""
+    disposition = _disposition(config, code)
+    with engine.begin() as connection:
+        order = _locked(connection, order_id)
+        _check_open(order, agent, now, config.tz)
+        campaign = campaigns.get(order["campaign"])
+        reason = _reason(config, campaign, order, disposition, reason)
+        actor = agent or order["agent_id"] or "engine"
+        detail = "; ".join(
+            part
+            for part in (
+                f"reason: {reason}" if reason else "",
+                f"note: {note}" if note else "",
+                f"callback at {callback_at:%Y-%m-%d %H:%M}" if callback_at else "",
+            )
+            if part
+        )
+        orders.log(connection, order_id, now, actor, "outcome", code, detail or None)
+        # A new outcome replaces the last one's plan; retry and callback set theirs again.
+        changes: dict[str, Any] = {
+            "last_code": code,
+            "reason": reason,
+            "callback_at": None,
+            "next_attempt_at": None,
+        }
+        follow_up = None
+        if order["channel"] != "followup":
+            changes |= {"attempts": order["attempts"] + 1, "last_contact_at": now}
+        match disposition.effect:
+            case "retry":
+                changes |= _retry(config, campaign, order, now)
+            case "callback":
+                changes |= _callback(config, order, now, callback_at)
+            case "converted":
+                changes |= _closed(now, "converted")
+            case "done":
+                changes |= _closed(now, code)
+            case "wrong_number" | "do_not_call":
+                changes |= _closed(now, disposition.effect)
+                with Session(bind=connection) as session:
+                    suppression.add(
+                        session,
+                        order["phone"],
+                        disposition.effect,
+                        f"work order {order_id}",
+                        line_id=order["line_id"],
+                        note=note,
+                    )
+                    session.flush()
+            case "escalate":
+                changes |= _closed(now, "escalated")
+                follow_up = _escalate(connection, order, disposition, now, note, actor)
+        connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes))
+        if changes.get("state") == "done":
+            orders.log(connection, order_id, now, actor, "closed", changes["result"])
+        scores.after_call(
+            connection, campaign, order, disposition, now.astimezone(config.tz).date(), now
+        )
+    return Recorded(
+        order_id,
+        changes.get("state", order["state"]),
+        changes.get("result"),
+        changes.get("next_attempt_at") or changes.get("callback_at"),
+        follow_up,
+    )
+
+
+def give_back(
+    engine: sa.Engine, order_id: int, agent: str, reason: str, now: dt.datetime, tz: ZoneInfo
+) -> None:
+    """AGENT returns ORDER_ID with REASON; the next run gives it to someone else."""
+    if not reason.strip():
+        raise UserError("say why the item goes back with --reason (e.g. 'wrong skill')")
+    with engine.begin() as connection:
+        order = _locked(connection, order_id)
+        _check_open(order, agent, now, tz)
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id == order_id)
+            .values(state="returned", returned_by=agent, agent_id=None, assigned_on=None)
+        )
+        orders.log(connection, order_id, now, agent, "returned", None, reason)
+
+
+def _disposition(config: Config, code: str) -> Disposition:
+    if code in config.dispositions:
+        return config.dispositions[code]
+    close = difflib.get_close_matches(code, list(config.dispositions), n=1)
+    known = ", ".join(f"{c} ({d.label})" for c, d in config.dispositions.items())
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise UserError(f"unknown disposition code {code!r}.{hint} Codes: {known}.")
+
+
+def _locked(connection: sa.Connection, order_id: int) -> dict[str, Any]:
+    query = sa.select(ORDERS).where(ORDERS.c.id == order_id).with_for_update()
+    row = connection.execute(query).mappings().first()
+    if row is None:
+        raise UserError(
+            f"no work order {order_id}; the item numbers are on the agent's list (engine calls)"
+        )
+    return dict(row)
+
+
+def _check_open(order: dict[str, Any], agent: str | None, now: dt.datetime, tz: ZoneInfo) -> None:
+    number, state = order["id"], order["state"]
+    if state in orders.CLOSED_STATES:
+        when = order["closed_at"] and order["closed_at"].astimezone(tz)
+        raise UserError(
+            f"work order {number} is already closed ({state}"
+            + (f", {order['result']}" if order["result"] else "")
+            + (f", {when:%Y-%m-%d %H:%M}" if when else "")
+            + "); a second outcome is refused. Ask a supervisor if the first one was wrong."
+        )
+    if state == "returned":
+        raise UserError(f"work order {number} was given back; the next run reassigns it")
+    waiting = order["callback_at"] or order["next_attempt_at"]
+    retry_early = order["callback_at"] is None and waiting is not None and now < waiting
+    if state == "in_progress" or retry_early:
+        waiting = waiting and waiting.astimezone(tz)
+        raise UserError(
+            f"work order {number} waits for its next attempt"
+            + (f" at {waiting:%Y-%m-%d %H:%M}" if waiting else "")
+            + "; it comes back on a list then, so this outcome would count an extra attempt"
+        )
+    if agent is not None and order["agent_id"] not in (None, agent):
+        raise UserError(
+            f"work order {number} is on {order['agent_id']}'s list, not {agent}'s; "
+            "record it as that agent, or ask a supervisor to move it"
+        )
+
+
+def _reason(
+    config: Config,
+    campaign: Campaign | None,
+    order: dict[str, Any],
+    disposition: Disposition,
+    reason: str | None,
+) -> str | None:
+    reasons = (
+        config.settings.reasons.get(campaign.spec.reasons)
+        if campaign and campaign.spec.reasons
+        else None
+    )
+    if reasons is None:
+        return reason
+    listed = ", ".join(f"{code} ({label})" for code, label in reasons.items())
+    if reason is None and disposition.category == "reached" and disposition.effect != "callback":
+        raise UserError(
+            f"campaign {order['campaign']} asks for the reason with a reached customer: "
+            f"add --reason, one of {listed}"
+        )
+    if reason is not None and reason not in reasons:
+        raise UserError(f"unknown reason {reason!r} for {order['campaign']}; use one of {listed}")
+    return reason
+
+
+def _retry(
+    config: Config, campaign: Campaign | None, order: dict[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    max_attempts = campaign.spec.max_attempts if campaign else 1
+    if order["attempts"] + 1 >= max_attempts:
+        return _closed(now, "unreached")
+    spacing = dt.timedelta(hours=campaign.spec.retry_after_hours if campaign else 24)
+    at = policy.next_opening(now + spacing, config.policy.calling_hours, config.tz)
+    return {"next_attempt_at": at} | _still_today(config, order, at)
+
+
+def _callback(
+    config: Config, order: dict[str, Any], now: dt.datetime, at: dt.datetime | None
+) -> dict[str, Any]:
+    hours = config.policy.calling_hours
+    if at is None:
+        raise UserError("a callback needs its time: add --callback-at 'YYYY-MM-DD HH:MM'")
+    if at <= now:
+        raise UserError(f"--callback-at {at:%Y-%m-%d %H:%M} is not in the future")
+    if not policy.within_hours(at, hours, config.tz):
+        raise UserError(
+            f"--callback-at {at:%H:%M} is outside calling hours "
+            f"{hours[0]:%H:%M}–{hours[1]:%H:%M}; pick a time within them"
+        )
+    return {"callback_at": at, "next_attempt_at": None} | _still_today(config, order, at)
+
+
+def _still_today(config: Config, order: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    """An order whose next attempt falls on the day of its list stays on that list."""
+    if order["assigned_on"] is not None and at.astimezone(config.tz).date() == order["assigned_on"]:
+        return {"state": "assigned"}
+    return {"state": "in_progress", "assigned_on": None}
+
+
+def _closed(now: dt.datetime, result: str) -> dict[str, Any]:
+    return {"state": "done", "result": result, "closed_at": now}
+
+
+def _escalate(
+    connection: sa.Connection,
+    order: dict[str, Any],
+    disposition: Disposition,
+    now: dt.datetime,
+    note: str | None,
+    actor: str,
+) -> int:
+    assert disposition.department and disposition.deadline_hours
+    values = {
+        column: order[column]
+        for column in ("campaign", "line_id", "phone", "month", "value", "region", "rank")
+    }
+    values |= {
+        "channel": "followup",
+        "state": "open",
+        "department": disposition.department,
+        "parent_id": order["id"],
+        "owner_id": actor,
+        "created_on": now.date(),
+        "created_at": now,
+        "due_at": now + dt.timedelta(hours=disposition.deadline_hours),
+        "attempts": 0,
+        "text": note or "",
+    }
+    existing = connection.execute(
+        sa.select(ORDERS.c.id).where(
+            ORDERS.c.campaign == order["campaign"],
+            ORDERS.c.channel == "followup",
+            ORDERS.c.line_id == order["line_id"],
+            ORDERS.c.month == order["month"],
+        )
+    ).scalar()
+    if existing is not None:
+        raise UserError(
+            f"line {order['line_id']} already has follow-up order {existing} for this campaign "
+            "this month; add to that one instead"
+        )
+    child = connection.execute(sa.insert(ORDERS).values(**values)).inserted_primary_key
+    assert child is not None
+    orders.log(
+        connection,
+        order["id"],
+        now,
+        actor,
+        "escalated",
+        None,
+        f"follow-up {child[0]} to {disposition.department}",
+    )
+    orders.log(connection, child[0], now, actor, "created", None, f"escalated from {order['id']}")
+    return int(child[0])

@@ -1,0 +1,277 @@
+"""What supervisors do with their teams' work: move an order to another agent, urge the one who
+has it, and read the team's progress, the orders near their deadline and the absent agents'
+work. Each change is one transaction on one work order, logged as an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+
+from outbound.config import Disposition
+from outbound.errors import UserError
+from outbound.orders import worklists
+from outbound.staff import agents
+from outbound.store import orders
+from outbound.store.models import Absence, Agent
+from outbound.store.orders import EVENTS, LIST_ITEMS, ORDERS
+from outbound.workspace.campaigns import Campaign
+
+# Whose an order is: the agent who has it, else its owner, else who gave it back.
+HOLDER = sa.func.coalesce(ORDERS.c.agent_id, ORDERS.c.owner_id, ORDERS.c.returned_by)
+PROGRESS_COLUMNS = ["quota", "attempted", "reached", "converted", "returned", "overdue"]
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    order_id: int
+    from_agent: str | None
+    to_agent: str
+    state: str
+
+
+def reassign(
+    engine: sa.Engine,
+    order_id: int,
+    to_agent: str,
+    by: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    *,
+    within: set[str] | None = None,
+) -> Reassigned:
+    """Give ORDER_ID to TO_AGENT (one of WITHIN, when given), present today; an order open,
+    assigned or returned goes onto their list today, one waiting for its retry keeps waiting."""
+    today = now.astimezone(tz).date()
+    with engine.begin() as connection:
+        order = _locked(connection, order_id)
+        _check_open(order)
+        if order["channel"] != "call":
+            raise UserError(
+                f"work order {order_id} is a {order['channel']} order, not a call; "
+                "it is not on an agent's list"
+            )
+        _check_agent(connection, to_agent, today, within)
+        if order["agent_id"] == to_agent:
+            raise UserError(f"work order {order_id} is already {to_agent}'s")
+        changes: dict[str, Any] = {"agent_id": to_agent}
+        if order["state"] != "in_progress":
+            changes |= {"state": "assigned", "assigned_on": today}
+            _list_today(connection, order, to_agent, today)
+        connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes))
+        moved = f"from {order['agent_id'] or 'nobody'} to {to_agent}"
+        orders.log(connection, order_id, now, by, "reassigned", None, moved)
+    return Reassigned(order_id, order["agent_id"], to_agent, changes.get("state", order["state"]))
+
+
+def urge(engine: sa.Engine, order_id: int, by: str, now: dt.datetime) -> str:
+    """Log that BY urged whoever has ORDER_ID (and their supervisor); the event's detail."""
+    with engine.begin() as connection:
+        order = _locked(connection, order_id)
+        _check_open(order)
+        target = order["agent_id"] or order["department"]
+        if target is None:
+            raise UserError(f"work order {order_id} has nobody to urge; reassign it first")
+        supervisor = connection.scalar(
+            sa.select(Agent.supervisor).where(Agent.agent_id == order["agent_id"])
+        )
+        detail = f"to {target}" + (f" and supervisor {supervisor}" if supervisor else "")
+        orders.log(connection, order_id, now, by, "urged", None, detail)
+    return detail
+
+
+def _locked(connection: sa.Connection, order_id: int) -> dict[str, Any]:
+    query = sa.select(ORDERS).where(ORDERS.c.id == order_id).with_for_update()
+    row = connection.execute(query).mappings().first()
+    if row is None:
+        raise UserError(f"no work order {order_id}")
+    return dict(row)
+
+
+def _check_open(order: dict[str, Any]) -> None:
+    if order["state"] in orders.CLOSED_STATES:
+        raise UserError(
+            f"work order {order['id']} is already closed ({order['result'] or order['state']})"
+        )
+
+
+def _check_agent(
+    connection: sa.Connection, agent_id: str, day: dt.date, within: set[str] | None
+) -> None:
+    if within is not None and agent_id not in within:
+        raise UserError(f"{agent_id!r} is not an agent of your team")
+    if not connection.scalar(sa.select(Agent.active).where(Agent.agent_id == agent_id)):
+        raise UserError(f"no active agent {agent_id!r}; see engine agents list")
+    absent = sa.select(Absence.reason).where(Absence.agent_id == agent_id, Absence.day == day)
+    if connection.execute(absent).first() is not None:
+        raise UserError(f"{agent_id} is absent on {day}; pick an agent at work")
+
+
+def _list_today(
+    connection: sa.Connection, order: dict[str, Any], agent_id: str, day: dt.date
+) -> None:
+    """The order's line on today's lists, which the day's report counts: moved to AGENT_ID if
+    the run listed it already (one line per order and day), else added."""
+    listed = LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id == order["id"]
+    if connection.execute(sa.select(LIST_ITEMS.c.agent_id).where(*listed)).first() is not None:
+        connection.execute(sa.update(LIST_ITEMS).where(*listed).values(agent_id=agent_id))
+        return
+    connection.execute(
+        sa.insert(LIST_ITEMS).values(
+            day=day, order_id=order["id"], agent_id=agent_id, campaign=order["campaign"], new=False
+        )
+    )
+
+
+def in_team(connection: sa.Connection, order_id: int, team: set[str] | None) -> bool:
+    """Whether ORDER_ID exists and is the work of one of TEAM (None: everyone's)."""
+    holder = connection.execute(
+        sa.select(HOLDER.label("holder")).where(ORDERS.c.id == order_id)
+    ).first()
+    return holder is not None and (team is None or holder.holder in team)
+
+
+def team_roster(connection: sa.Connection, day: dt.date, team: set[str] | None) -> pd.DataFrame:
+    """The active agents of TEAM with their roster team name and `absent` on DAY."""
+    roster = agents.roster_on(connection, day)
+    return roster[roster["agent_id"].isin(team)] if team is not None else roster
+
+
+def progress(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    dispositions: dict[str, Disposition],
+    day: dt.date,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    team: set[str] | None,
+) -> pd.DataFrame:
+    """Per agent of TEAM on DAY: team, name, quota, attempted, reached, converted, returned,
+    overdue; a day without a run is refused with a sentence."""
+    _, by_agent = worklists.report(connection, campaigns, dispositions, day, now, tz)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+    returned = orders.frame(
+        connection,
+        sa.select(EVENTS.c.actor.label("agent")).where(
+            EVENTS.c.kind == "returned",
+            EVENTS.c.at >= start,
+            EVENTS.c.at < start + dt.timedelta(days=1),
+        ),
+    )
+    roster = team_roster(connection, day, team)[["agent_id", "name", "team"]]
+    table = roster.rename(columns={"agent_id": "agent"}).merge(by_agent, on="agent", how="left")
+    table["returned"] = table["agent"].map(returned["agent"].value_counts())
+    table[PROGRESS_COLUMNS] = table[PROGRESS_COLUMNS].fillna(0).astype(int)
+    return table[["team", "agent", "name", *PROGRESS_COLUMNS]].sort_values(
+        ["team", "agent"], ignore_index=True
+    )
+
+
+def near_deadline(
+    connection: sa.Connection,
+    now: dt.datetime,
+    warn_at: float,
+    team: set[str] | None,
+    *,
+    order_id: int | None = None,
+) -> pd.DataFrame:
+    """Open orders of TEAM warned, past WARN_AT of their time or past their deadline, soonest
+    deadline first, with `overdue` and `holder`; or just ORDER_ID, near or not."""
+    query = sa.select(
+        ORDERS.c.id,
+        ORDERS.c.campaign,
+        ORDERS.c.channel,
+        ORDERS.c.line_id,
+        ORDERS.c.state,
+        ORDERS.c.agent_id,
+        ORDERS.c.department,
+        ORDERS.c.attempts,
+        ORDERS.c.created_at,
+        ORDERS.c.due_at,
+        ORDERS.c.warned_at,
+        HOLDER.label("holder"),
+    ).where(ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at.is_not(None))
+    if team is not None:
+        query = query.where(HOLDER.in_(team))
+    if order_id is not None:
+        query = query.where(ORDERS.c.id == order_id)
+    found = orders.frame(connection, query)
+    due_at = pd.to_datetime(found["due_at"], utc=True)
+    created_at = pd.to_datetime(found["created_at"], utc=True)
+    moment = pd.Timestamp(now)
+    found["overdue"] = (due_at <= moment).to_numpy(dtype=bool)
+    near = found["warned_at"].notna() | (created_at + (due_at - created_at) * warn_at <= moment)
+    shown = near | found["overdue"] | (order_id is not None)
+    return found[shown.to_numpy(dtype=bool)].sort_values(["due_at", "id"]).reset_index(drop=True)
+
+
+def urges(connection: sa.Connection, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The urges sent about each of ORDER_IDS, oldest first."""
+    query = (
+        sa.select(EVENTS.c.order_id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.detail)
+        .where(EVENTS.c.kind == "urged", EVENTS.c.order_id.in_(order_ids))
+        .order_by(EVENTS.c.id)
+    )
+    sent: dict[int, list[dict[str, Any]]] = {}
+    for row in connection.execute(query).mappings():
+        sent.setdefault(row["order_id"], []).append(dict(row))
+    return sent
+
+
+def team_orders(
+    connection: sa.Connection,
+    now: dt.datetime,
+    team: set[str] | None,
+    *,
+    overdue: bool = False,
+    agent: str | None = None,
+    state: str | None = None,
+) -> pd.DataFrame:
+    """The supervisor's order listing (worklists.listing) kept to the work of TEAM."""
+    listed = worklists.listing(connection, now, overdue=overdue, agent=agent, state=state)
+    if team is None:
+        return listed
+    ours = set(connection.scalars(sa.select(ORDERS.c.id).where(HOLDER.in_(team))))
+    return listed[listed["order"].isin(ours)].reset_index(drop=True)
+
+
+def absent(connection: sa.Connection, day: dt.date, team: set[str] | None) -> pd.DataFrame:
+    """The agents of TEAM absent on DAY, with the reason."""
+    query = (
+        sa.select(Absence.agent_id, Agent.name, Absence.reason)
+        .join(Agent, Agent.agent_id == Absence.agent_id)
+        .where(Absence.day == day)
+        .order_by(Absence.agent_id)
+    )
+    if team is not None:
+        query = query.where(Absence.agent_id.in_(team))
+    return orders.frame(connection, cast(sa.Select[Any], query))
+
+
+def work_of_absent(connection: sa.Connection, agent_id: str, day: dt.date) -> pd.DataFrame:
+    """The orders on AGENT_ID's last list before DAY, and where each is now: on whose list of
+    DAY (none if not listed), its state and who has it."""
+    last = connection.scalar(
+        sa.select(sa.func.max(LIST_ITEMS.c.day)).where(
+            LIST_ITEMS.c.agent_id == agent_id, LIST_ITEMS.c.day < day
+        )
+    )
+    today = LIST_ITEMS.alias("today")
+    query = (
+        sa.select(
+            ORDERS.c.id,
+            ORDERS.c.campaign,
+            ORDERS.c.state,
+            ORDERS.c.agent_id,
+            today.c.agent_id.label("listed_for"),
+        )
+        .join(LIST_ITEMS, LIST_ITEMS.c.order_id == ORDERS.c.id)
+        .outerjoin(today, sa.and_(today.c.order_id == ORDERS.c.id, today.c.day == day))
+        .where(LIST_ITEMS.c.agent_id == agent_id, LIST_ITEMS.c.day == last)
+        .order_by(ORDERS.c.id)
+    )
+    return orders.frame(connection, query).assign(listed_on=last)

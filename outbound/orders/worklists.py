@@ -1,0 +1,305 @@
+"""What people read off the work orders: an agent's list for a day, the supervisor's order
+listings and the day's progress report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+
+from outbound.config import Disposition
+from outbound.errors import UserError
+from outbound.store import orders
+from outbound.store.models import Agent, Run
+from outbound.store.orders import EVENTS, ORDERS
+from outbound.workspace.campaigns import Campaign
+
+# The events an agent reads in a line's history; the run's own bookkeeping is left out.
+HISTORY_KINDS = ("outcome", "returned", "warned", "urged", "escalated", "expired")
+
+LIST_COLUMNS = [
+    "item",
+    "campaign",
+    "line_id",
+    "phone",
+    "region",
+    "attempts",
+    "callback_at",
+    "due_at",
+    "script",
+]
+
+
+def calls(
+    connection: sa.Connection, campaigns: dict[str, Campaign], agent: str, day: dt.date
+) -> pd.DataFrame:
+    """AGENT's list for DAY: callbacks first, then by campaign priority and the campaign's order."""
+    if connection.execute(sa.select(Agent.agent_id).where(Agent.agent_id == agent)).first() is None:
+        raise UserError(f"no agent {agent!r} in the roster; see engine agents list")
+    query = sa.select(ORDERS).where(
+        ORDERS.c.agent_id == agent,
+        ORDERS.c.assigned_on == day,
+        ORDERS.c.state == "assigned",
+    )
+    found = orders.frame(connection, query)
+    if found.empty:
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    found["priority"] = (
+        found["campaign"].map({name: c.spec.priority for name, c in campaigns.items()}).fillna(0)
+    )
+    found["callback_first"] = found["callback_at"].isna()
+    found = found.sort_values(
+        ["callback_first", "priority", "rank", "id"], ascending=[True, False, True, True]
+    )
+    return found.rename(columns={"id": "item", "text": "script"})[LIST_COLUMNS].reset_index(
+        drop=True
+    )
+
+
+def listing(
+    connection: sa.Connection,
+    now: dt.datetime,
+    *,
+    overdue: bool = False,
+    agent: str | None = None,
+    state: str | None = None,
+) -> pd.DataFrame:
+    """Work orders for a supervisor, filtered; overdue means open past its deadline."""
+    query = sa.select(
+        ORDERS.c.id.label("order"),
+        ORDERS.c.campaign,
+        ORDERS.c.channel,
+        ORDERS.c.line_id,
+        ORDERS.c.state,
+        ORDERS.c.agent_id,
+        ORDERS.c.department,
+        ORDERS.c.attempts,
+        ORDERS.c.last_code,
+        ORDERS.c.result,
+        ORDERS.c.created_at,
+        ORDERS.c.due_at,
+        ORDERS.c.warned_at,
+    )
+    if overdue:
+        query = query.where(ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now)
+    if agent:
+        query = query.where(ORDERS.c.agent_id == agent)
+    if state:
+        if state not in orders.OPEN_STATES + orders.CLOSED_STATES:
+            known = ", ".join(orders.OPEN_STATES + orders.CLOSED_STATES)
+            raise UserError(f"unknown state {state!r}; states: {known}")
+        query = query.where(ORDERS.c.state == state)
+    return orders.frame(connection, query.order_by(ORDERS.c.due_at, ORDERS.c.id))
+
+
+def report(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    dispositions: dict[str, Disposition],
+    day: dt.date,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
+    quota attainment and overdue."""
+    if connection.execute(sa.select(Run.day).where(Run.day == day)).first() is None:
+        raise UserError(f"no run for {day} yet; run it with: engine run --date {day}")
+    items = orders.LIST_ITEMS
+    listed = orders.frame(
+        connection,
+        sa.select(
+            items.c.order_id.label("id"), items.c.campaign, items.c.agent_id, items.c.new
+        ).where(items.c.day == day),
+    )
+    outcomes = orders.frame(
+        connection,
+        sa.select(EVENTS.c.order_id, EVENTS.c.code, EVENTS.c.at)
+        .join(items, sa.and_(items.c.order_id == EVENTS.c.order_id, items.c.day == day))
+        .where(EVENTS.c.kind == "outcome"),
+    )
+    on_day = pd.to_datetime(outcomes["at"], utc=True).dt.tz_convert(tz).dt.date == day
+    outcomes = outcomes[on_day.to_numpy(dtype=bool)]
+    overdue = orders.frame(
+        connection,
+        sa.select(ORDERS.c.id, ORDERS.c.campaign, ORDERS.c.agent_id).where(
+            ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now
+        ),
+    )
+    category = outcomes["code"].map({c: d.category for c, d in dispositions.items()})
+    effect = outcomes["code"].map({c: d.effect for c, d in dispositions.items()})
+    listed["attempted"] = listed["id"].isin(outcomes["order_id"])
+    listed["reached"] = listed["id"].isin(outcomes.loc[category == "reached", "order_id"])
+    listed["converted"] = listed["id"].isin(outcomes.loc[effect == "converted", "order_id"])
+    listed["quota"] = listed["campaign"].map(
+        {name: c.spec.per_agent_per_day for name, c in campaigns.items()}
+    )
+    return _progress(listed, overdue, "campaign"), _progress(listed, overdue, "agent_id")
+
+
+def _progress(listed: pd.DataFrame, overdue: pd.DataFrame, by: str) -> pd.DataFrame:
+    grouped = listed.groupby(by, sort=True)
+    table = pd.DataFrame(
+        {
+            "assigned": grouped.size(),
+            "attempted": grouped["attempted"].sum(),
+            "reached": grouped["reached"].sum(),
+            "converted": grouped["converted"].sum(),
+        }
+    )
+    # Quota: each agent's per_agent_per_day for each campaign they had new items of today.
+    firsts = listed[listed["new"]].drop_duplicates(["agent_id", "campaign"])
+    quota = firsts.groupby(by)["quota"].sum()
+    done = listed[listed["new"] & listed["attempted"]].groupby(by).size()
+    table["quota"] = quota.reindex(table.index).fillna(0).astype(int)
+    table["quota_attained"] = (
+        (done.reindex(table.index).fillna(0) / table["quota"]).where(table["quota"] > 0).round(3)
+    )
+    table["overdue"] = overdue.groupby(by).size().reindex(table.index).fillna(0).astype(int)
+    return table.reset_index().rename(columns={"agent_id": "agent"})
+
+
+# The agent pages read these on every request: plain rows, no frames, and statements built once
+# (only their parameters change), from a few indexed queries.
+
+_LIST_READ = [
+    ORDERS.c[name]
+    for name in (
+        "id",
+        "campaign",
+        "line_id",
+        "phone",
+        "region",
+        "value",
+        "attempts",
+        "state",
+        "result",
+        "rank",
+        "callback_at",
+        "due_at",
+        "next_attempt_at",
+        "text",
+    )
+]
+_TODAYS_CALLS = sa.select(*_LIST_READ).where(
+    ORDERS.c.state == "assigned",
+    ORDERS.c.agent_id == sa.bindparam("agent"),
+    ORDERS.c.assigned_on == sa.bindparam("day"),
+)
+_ORDER_ROW = sa.select(*_LIST_READ).where(ORDERS.c.id == sa.bindparam("order_id"))
+_LINE_HISTORY = (
+    sa.select(
+        ORDERS.c.line_id,
+        ORDERS.c.campaign,
+        EVENTS.c.order_id,
+        EVENTS.c.at,
+        EVENTS.c.actor,
+        EVENTS.c.kind,
+        EVENTS.c.code,
+        EVENTS.c.detail,
+    )
+    .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
+    .where(
+        ORDERS.c.line_id.in_(sa.bindparam("line_ids", expanding=True)),
+        EVENTS.c.kind.in_(HISTORY_KINDS),
+    )
+    .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
+)
+_ATTEMPTED = (
+    sa.select(EVENTS.c.id)
+    .where(
+        EVENTS.c.order_id == orders.LIST_ITEMS.c.order_id,
+        EVENTS.c.kind == "outcome",
+        EVENTS.c.at >= sa.bindparam("start"),
+        EVENTS.c.at < sa.bindparam("end"),
+    )
+    .exists()
+)
+_DAY_ITEMS = sa.select(
+    orders.LIST_ITEMS.c.campaign, orders.LIST_ITEMS.c.new, _ATTEMPTED.label("attempted")
+).where(
+    orders.LIST_ITEMS.c.day == sa.bindparam("day"),
+    orders.LIST_ITEMS.c.agent_id == sa.bindparam("agent"),
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An agent's day: list items with an outcome recorded that day, against the quota."""
+
+    attempted: int
+    quota: int
+
+
+def todays_calls(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    agent: str,
+    day: dt.date,
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
+    """AGENT's open orders on DAY's list in the order to call: callbacks due by NOW first
+    (earliest first), then by campaign priority and the campaign's rank."""
+    rows = _dicts(connection.execute(_TODAYS_CALLS, {"agent": agent, "day": day}))
+    priority = {name: campaign.spec.priority for name, campaign in campaigns.items()}
+
+    def key(row: dict[str, Any]) -> tuple[bool, dt.datetime, int, int, int]:
+        callback = row["callback_at"]
+        due = callback is not None and callback <= now
+        return (
+            not due,
+            callback if due else now,
+            -priority.get(row["campaign"], 0),
+            row["rank"],
+            row["id"],
+        )
+
+    return sorted(rows, key=key)
+
+
+def order_row(connection: sa.Connection, order_id: int) -> dict[str, Any] | None:
+    """One order with the columns of todays_calls, whatever its state."""
+    rows = _dicts(connection.execute(_ORDER_ROW, {"order_id": order_id}))
+    return rows[0] if rows else None
+
+
+def line_history(
+    connection: sa.Connection, line_ids: Collection[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What happened to every order of LINE_IDS (this one and earlier ones), newest first."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    if not line_ids:
+        return history
+    for row in _dicts(connection.execute(_LINE_HISTORY, {"line_ids": list(line_ids)})):
+        history.setdefault(row["line_id"], []).append(row)
+    return history
+
+
+def agent_progress(
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    agent: str,
+    day: dt.date,
+    tz: ZoneInfo,
+) -> Progress:
+    """AGENT's items of DAY's list with an outcome that day, and the quota as report() counts
+    it: per_agent_per_day of each campaign the agent got new items of."""
+    start = dt.datetime.combine(day, dt.time(), tz)
+    parameters = {"agent": agent, "day": day, "start": start, "end": start + dt.timedelta(days=1)}
+    rows = connection.execute(_DAY_ITEMS, parameters).all()
+    quota = sum(
+        campaigns[name].spec.per_agent_per_day
+        for name in {row.campaign for row in rows if row.new}
+        if name in campaigns
+    )
+    return Progress(sum(bool(row.attempted) for row in rows), quota)
+
+
+def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+    """RESULT's rows as dicts, fetched at once (quicker than a mapping a row)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]

@@ -1,0 +1,614 @@
+"""The daily run: plan every active campaign, assign the call work to agents, render each
+item's script or message, and write the day's work orders, once per date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from outbound.config import LINE_ID, PHONE, Config
+from outbound.contact import policy, suppression
+from outbound.errors import UserError
+from outbound.extract import snapshots
+from outbound.messages import outbox, sms
+from outbound.orders import deadlines
+from outbound.plan import segments
+from outbound.plan.assignment import Assignment, CampaignQuota, assign
+from outbound.plan.segments import Months
+from outbound.staff import agents as roster
+from outbound.store import orders
+from outbound.store.models import Run
+from outbound.store.orders import ORDERS
+from outbound.workspace import Segment, load_segments
+from outbound.workspace.campaigns import Campaign, load_campaigns, problems_of
+from outbound.workspace.render import Scripts
+
+
+@dataclass
+class DayResult:
+    day: dt.date
+    month: str
+    status: str  # ran, or already ran
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    existing: dict[str, int] = field(default_factory=dict)
+    unassigned: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warned: int = 0
+    expired: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    config: Config
+    scripts: Scripts
+    campaigns: list[Campaign]
+    segments: dict[str, Segment]
+    months: Months
+    previous: pd.DataFrame | None
+    day: dt.date
+    now: dt.datetime
+
+
+class _AlreadyRan(Exception):
+    pass
+
+
+def run_day(config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime) -> DayResult:
+    """The run for DAY; a second run of the same day, even one racing this one in another
+    process, changes nothing."""
+    started = time.perf_counter()
+    campaigns, chosen = active(config, day)
+    months = segments.load_months(config, engine, None, chosen.values(), every_column=True)
+    previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
+    scripts = Scripts(config.workspace / "scripts")
+    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now)
+    try:
+        with engine.begin() as connection:
+            _claim(connection, day, months.month, now)
+            result = _run(connection, inputs)
+            result.seconds = time.perf_counter() - started
+            connection.execute(
+                sa.update(Run)
+                .where(Run.day == day)
+                .values(seconds=result.seconds, summary=_summary(result))
+            )
+    except _AlreadyRan:
+        with engine.connect() as connection:
+            run = connection.execute(sa.select(Run.month, Run.seconds).where(Run.day == day)).one()
+        return DayResult(day, run.month, "already ran", seconds=run.seconds)
+    return result
+
+
+def active(config: Config, day: dt.date) -> tuple[list[Campaign], dict[str, Segment]]:
+    """The campaigns running on DAY and their segments; any broken file stops the run."""
+    campaigns, problems = load_campaigns(config)
+    loaded, segment_problems = load_segments(config)
+    by_name = {segment.name: segment for segment in loaded}
+    running = [c for c in campaigns if c.active_on(day)]
+    scripts = Scripts(config.workspace / "scripts")
+    messages = [str(p) for p in problems + segment_problems]
+    for campaign in running:
+        messages += problems_of(config, campaign, by_name, scripts)
+    if messages:
+        raise UserError(
+            "the run needs a sound workspace; fix these first (engine check lists them too):\n  "
+            + "\n  ".join(messages)
+        )
+    if not running:
+        raise UserError(f"no campaign runs on {day}; see start and end in campaigns/*.toml")
+    return running, {c.name: by_name[c.spec.segment] for c in running}
+
+
+def _claim(connection: sa.Connection, day: dt.date, month: str, now: dt.datetime) -> None:
+    """Insert the day's run row, the claim on the day. A racing process waits on the row's key
+    (PostgreSQL) or on the write lock (SQLite) until this transaction ends, then fails here."""
+    if connection.execute(sa.select(Run.day).where(Run.day == day)).first() is not None:
+        raise _AlreadyRan
+    try:
+        connection.execute(
+            sa.insert(Run).values(day=day, month=month, started_at=now, seconds=0, summary={})
+        )
+    except sa.exc.IntegrityError:
+        raise _AlreadyRan from None
+
+
+def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
+    config, day, now = inputs.config, inputs.day, inputs.now
+    result = DayResult(day, inputs.months.month, "ran")
+    watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
+    result.warned, result.expired = watched.warned, watched.expired
+    agents = roster.roster_on(connection, day)
+    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.tz)
+    todays = _todays_existing(orders.open_work(connection), end_of_day)
+    # Work of a campaign that has ended or gone stays open for supervisors, off the lists.
+    running = todays["campaign"].isin([c.name for c in inputs.campaigns]).to_numpy(dtype=bool)
+    existing = todays[running].reset_index(drop=True)
+    calls, messages = _plan(connection, inputs, result)
+    work = pd.concat(
+        [_existing_work(existing), *(_new_work(c, kept) for c, kept in calls)], ignore_index=True
+    )
+    quotas = [_quota(c) for c in inputs.campaigns if c.spec.channel == "call"]
+    assignment = assign(work, agents, quotas)
+    created = _write_new_calls(connection, inputs, assignment, calls, agents)
+    created |= _write_messages(connection, inputs, messages)
+    for plan in result.campaigns:
+        plan["created"] = created.get(plan["campaign"], 0)
+    result.existing = _update_existing(connection, assignment, existing, day, now)
+    result.existing["of_ended_campaigns"] = int((~running).sum())
+    _rerender_moved(connection, inputs, assignment, existing, agents)
+    result.unassigned = _unassigned(assignment, existing)
+    return result
+
+
+def _plan(
+    connection: sa.Connection, inputs: _Inputs, result: DayResult
+) -> tuple[list[tuple[Campaign, pd.DataFrame]], list[tuple[Campaign, pd.DataFrame]]]:
+    """Each campaign's members less those the contact policy keeps out, ranked; highest
+    priority first, so that a customer goes to one campaign a day."""
+    cap = dt.timedelta(days=inputs.config.policy.frequency_cap_days)
+    suppressed = suppression.suppressed_phones(connection)
+    open_lines = orders.open_order_lines(connection)
+    contacted = orders.contacted_since(connection, inputs.now - cap)
+    taken: set[str] = set()
+    calls: list[tuple[Campaign, pd.DataFrame]] = []
+    messages: list[tuple[Campaign, pd.DataFrame]] = []
+    for campaign in inputs.campaigns:
+        members = segments.members(inputs.segments[campaign.name], inputs.months)
+        contacts = policy.Contacts(
+            suppressed,
+            open_lines,
+            contacted,
+            orders.lines_in_campaign(connection, campaign.name, inputs.months.month),
+        )
+        kept, out = policy.apply(
+            members, campaign.name, campaign.spec.holdout_percent, contacts, taken
+        )
+        kept = _ranked(kept, campaign)
+        if campaign.spec.channel != "call" and campaign.spec.per_day:
+            kept = kept.head(campaign.spec.per_day)
+        taken.update(kept[LINE_ID])
+        (calls if campaign.spec.channel == "call" else messages).append((campaign, kept))
+        counts = out["rule"].value_counts()
+        result.campaigns.append(
+            {
+                "campaign": campaign.name,
+                "channel": campaign.spec.channel,
+                "members": len(members),
+                **{rule: int(counts.get(rule, 0)) for rule in policy.RULES},
+                "candidates": len(kept),
+            }
+        )
+    return calls, messages
+
+
+def _ranked(members: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """MEMBERS in the campaign's order (order_by, then line id), with their rank."""
+    columns = [column for column, _ in campaign.order] + [LINE_ID]
+    ascending = [up for _, up in campaign.order] + [True]
+    ordered = members.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
+    return ordered.assign(rank=range(len(ordered))).reset_index(drop=True)
+
+
+def _quota(campaign: Campaign) -> CampaignQuota:
+    spec = campaign.spec
+    return CampaignQuota(
+        campaign.name, spec.priority, spec.per_agent_per_day, spec.agents.teams, spec.agents.skills
+    )
+
+
+def _todays_existing(open_work: pd.DataFrame, end_of_day: dt.datetime) -> pd.DataFrame:
+    """The open call orders that belong on today's lists: unfinished, returned, waiting for
+    an agent, or whose retry or callback falls before the day ends."""
+    if open_work.empty:
+        return open_work
+    waiting = open_work["state"] == "in_progress"
+    callback = pd.to_datetime(open_work["callback_at"], utc=True)
+    next_at = callback.fillna(pd.to_datetime(open_work["next_attempt_at"], utc=True))
+    due = next_at < pd.Timestamp(end_of_day)
+    return open_work[~waiting | due.to_numpy()].reset_index(drop=True)
+
+
+def _existing_work(existing: pd.DataFrame) -> pd.DataFrame:
+    if existing.empty:
+        return pd.DataFrame(columns=WORK_COLUMNS)
+    return pd.DataFrame(
+        {
+            "item": "o" + existing["id"].astype(str),
+            "campaign": existing["campaign"],
+            "new": False,
+            "owner": existing["agent_id"]
+            .fillna(existing["owner_id"])
+            .where(existing["state"] != "returned", existing["owner_id"]),
+            "excluded": existing["returned_by"],
+            "due_first": existing["callback_at"].notna(),
+            "rank": existing["rank"],
+            "value": existing["value"],
+            "region": existing["region"],
+        }
+    )
+
+
+WORK_COLUMNS = [
+    "item",
+    "campaign",
+    "new",
+    "owner",
+    "excluded",
+    "due_first",
+    "rank",
+    "value",
+    "region",
+]
+
+
+def _new_work(campaign: Campaign, kept: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item": "n" + campaign.name + ":" + kept[LINE_ID].astype(str),
+            "campaign": campaign.name,
+            "new": True,
+            "owner": None,
+            "excluded": None,
+            "due_first": False,
+            "rank": kept["rank"],
+            "value": _column(kept, "monthly_spend"),
+            "region": _column(kept, "region"),
+        }
+    )
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name].astype(object).where(frame[name].notna(), None)
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _write_new_calls(
+    connection: sa.Connection,
+    inputs: _Inputs,
+    assignment: Assignment,
+    calls: list[tuple[Campaign, pd.DataFrame]],
+    agents: pd.DataFrame,
+) -> dict[str, int]:
+    """Work orders for the new items that found an agent, with the script rendered for that
+    agent and customer."""
+    assigned = assignment.assigned.set_index("item")
+    created = {}
+    for campaign, kept in calls:
+        items = "n" + campaign.name + ":" + kept[LINE_ID].astype(str)
+        taken = items.isin(assigned.index).to_numpy()
+        rows = kept[taken].reset_index(drop=True)
+        rows["agent_id"] = assigned.loc[items[taken], "agent_id"].to_numpy()
+        rows["basis"] = assigned.loc[items[taken], "basis"].to_numpy()
+        people = agents.set_index("agent_id").loc[rows["agent_id"]]
+        rendered = _render(inputs, campaign, rows, people.reset_index())
+        frame = _orders(inputs, campaign, rows, rendered).assign(
+            state="assigned",
+            agent_id=rows["agent_id"],
+            owner_id=rows["agent_id"],
+            assigned_on=inputs.day,
+        )
+        _insert_with_events(connection, inputs, campaign, frame, rows["basis"])
+        created[campaign.name] = len(frame)
+    return created
+
+
+def _write_messages(
+    connection: sa.Connection, inputs: _Inputs, messages: list[tuple[Campaign, pd.DataFrame]]
+) -> dict[str, int]:
+    """Work orders holding each SMS or voice text, open, and their messages in the outbox."""
+    created = {}
+    for campaign, kept in messages:
+        rows = kept.reset_index(drop=True)
+        rendered = _message_texts(inputs, campaign, rows)
+        marketing = campaign.spec.purpose == "marketing"
+        frame = _orders(inputs, campaign, rows, rendered).assign(state="open")
+        order_ids = _insert_with_events(connection, inputs, campaign, frame, None)
+        outbox.add(connection, frame.assign(order_id=order_ids), inputs.day, marketing, inputs.now)
+        created[campaign.name] = len(frame)
+    return created
+
+
+def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> _Texts:
+    """Each row's SMS or voice text; an SMS normalised for the medium, a marketing SMS signed
+    and carrying the opt-out hint."""
+    nobody = pd.DataFrame({"agent_id": [None] * len(rows), "name": None, "team": None})
+    rendered = _render(inputs, campaign, rows, nobody)
+    texts, channels = rendered.texts, inputs.config.channels
+    if campaign.spec.channel == "sms":
+        texts = [sms.normalise(text) for text in texts]
+        if campaign.spec.purpose == "marketing":
+            texts = [sms.marketing(t, channels.signature, channels.opt_out_hint) for t in texts]
+    return _Texts(texts, rendered.versions)
+
+
+def preview_messages(
+    config: Config, engine: sa.Engine, name: str, day: dt.date, now: dt.datetime
+) -> tuple[Campaign, pd.DataFrame]:
+    """Every message CAMPAIGN would send from the latest extract (holdout left out), with its
+    cost, without writing anything."""
+    campaigns, chosen = active(config, day)
+    campaign = next((c for c in campaigns if c.name == name), None)
+    if campaign is None:
+        running = ", ".join(c.name for c in campaigns)
+        raise UserError(f"no campaign {name!r} runs on {day}; running: {running}")
+    if campaign.spec.channel == "call":
+        raise UserError(f"{name} is a call campaign; its scripts show on agents' lists")
+    months = segments.load_months(config, engine, None, [chosen[name]], every_column=True)
+    previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
+    inputs = _Inputs(
+        config, Scripts(config.workspace / "scripts"), campaigns, chosen, months, previous, day, now
+    )
+    members = segments.members(chosen[name], months)
+    nobody = policy.Contacts((), (), (), ())
+    kept, _ = policy.apply(members, name, campaign.spec.holdout_percent, nobody, ())
+    kept = _ranked(kept, campaign)
+    if campaign.spec.per_day:
+        kept = kept.head(campaign.spec.per_day)
+    texts = _message_texts(inputs, campaign, kept).texts
+    costs = [sms.cost(text) for text in texts]
+    return campaign, pd.DataFrame(
+        {
+            "line_id": kept[LINE_ID].astype(str),
+            "phone": kept[PHONE].astype(str),
+            "text": texts,
+            "characters": [c.characters for c in costs],
+            "encoding": [c.encoding for c in costs],
+            "segments": [c.segments for c in costs],
+        }
+    )
+
+
+def _orders(
+    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, rendered: _Texts
+) -> pd.DataFrame:
+    deadline = campaign.spec.deadline_hours
+    return pd.DataFrame(
+        {
+            "campaign": campaign.name,
+            "channel": campaign.spec.channel,
+            "line_id": rows[LINE_ID].astype(str),
+            "phone": rows[PHONE].astype(str),
+            "month": inputs.months.month,
+            "value": _column(rows, "monthly_spend"),
+            "region": _column(rows, "region"),
+            "rank": rows["rank"].astype(int),
+            "created_on": inputs.day,
+            "created_at": inputs.now,
+            "due_at": inputs.now + dt.timedelta(hours=deadline) if deadline else None,
+            "attempts": 0,
+            "text": rendered.texts,
+            "script_version": rendered.versions,
+        }
+    )
+
+
+def _insert_with_events(
+    connection: sa.Connection,
+    inputs: _Inputs,
+    campaign: Campaign,
+    frame: pd.DataFrame,
+    basis: pd.Series | None,
+) -> np.ndarray:
+    """Insert FRAME's orders with their events (and list lines when assigned); their ids."""
+    if frame.empty:
+        return np.array([], dtype=np.int64)
+    orders.insert_orders(connection, frame)
+    ids = orders.ids_of(
+        connection, campaign.name, campaign.spec.channel, inputs.months.month, frame["line_id"]
+    ).set_index("line_id")["id"]
+    order_ids = ids.loc[frame["line_id"]].to_numpy()
+    events = [pd.DataFrame({"order_id": order_ids, "kind": "created", "detail": campaign.name})]
+    if basis is not None:
+        events.append(
+            pd.DataFrame(
+                {
+                    "order_id": order_ids,
+                    "kind": "assigned",
+                    "detail": "to " + frame["agent_id"] + " (" + basis.to_numpy() + ")",
+                }
+            )
+        )
+    orders.insert_events(
+        connection, pd.concat(events, ignore_index=True).assign(at=inputs.now, actor="engine")
+    )
+    if basis is not None:
+        listed = pd.DataFrame({"order_id": order_ids, "agent_id": frame["agent_id"].to_numpy()})
+        orders.insert_list_items(
+            connection, listed.assign(day=inputs.day, campaign=campaign.name, new=True)
+        )
+    return order_ids
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Each row's rendered text and the version of the script it came from (name@digest)."""
+
+    texts: list[str]
+    versions: list[str]
+
+
+def _render(
+    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, people: pd.DataFrame
+) -> _Texts:
+    """Each row's text from the campaign's script (or the line's variant of it): the
+    customer's columns, last month's, the agent's and the campaign's."""
+    columns = [c for c in rows.columns if c in inputs.config.extract.column_types()]
+    customers = _plain(rows[columns])
+    if inputs.previous is not None:
+        before = inputs.previous.drop_duplicates(LINE_ID).set_index(LINE_ID)
+        before = before.reindex(rows[LINE_ID].to_numpy()).reset_index()
+        previous = _plain(before)
+    else:
+        previous = [dict.fromkeys(columns) for _ in range(len(rows))]
+    staff = people[["agent_id", "name", "team"]].to_dict("records")
+    about = {"name": campaign.name, "title": campaign.spec.title, "channel": campaign.spec.channel}
+    contexts = [
+        {"customer": customer, "prev": prev, "agent": agent, "campaign": about}
+        for customer, prev, agent in zip(customers, previous, staff, strict=True)
+    ]
+    names = campaign.spec.scripts
+    variants = policy.variant(rows[LINE_ID].astype(str), campaign.name, len(names))
+    texts = [""] * len(rows)
+    for index, name in enumerate(names):
+        chosen = np.flatnonzero(variants == index)
+        rendered = inputs.scripts.render_many(name, (contexts[i] for i in chosen))
+        for position, text in zip(chosen, rendered, strict=True):
+            texts[position] = text
+    versions = [inputs.scripts.version(name) for name in names]
+    return _Texts(texts, [versions[variant] for variant in variants])
+
+
+def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, None for missing ones."""
+    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
+
+
+def _update_existing(
+    connection: sa.Connection,
+    assignment: Assignment,
+    existing: pd.DataFrame,
+    day: dt.date,
+    now: dt.datetime,
+) -> dict[str, int]:
+    """Existing orders on today's lists (kept by their owner or moved to a colleague), and
+    those nobody could take, back to open."""
+    if existing.empty:
+        return {"kept": 0, "moved": 0, "callbacks": 0, "unassigned": 0}
+    items = "o" + existing["id"].astype(str)
+    to = assignment.assigned.rename(columns={"agent_id": "to_agent"})
+    placed = existing.assign(item=items).merge(to, on="item", how="left")
+    taken = placed[placed["to_agent"].notna()]
+    if len(taken):
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id == sa.bindparam("order_id"))
+            .values(
+                agent_id=sa.bindparam("agent"),
+                owner_id=sa.func.coalesce(ORDERS.c.owner_id, sa.bindparam("agent")),
+                state="assigned",
+                assigned_on=day,
+            ),
+            [
+                {"order_id": int(i), "agent": a}
+                for i, a in zip(taken["id"], taken["to_agent"], strict=True)
+            ],
+        )
+    orders.insert_list_items(
+        connection,
+        pd.DataFrame(
+            {
+                "day": day,
+                "order_id": taken["id"],
+                "agent_id": taken["to_agent"],
+                "campaign": taken["campaign"],
+                "new": False,
+            }
+        ),
+    )
+    left = placed[placed["to_agent"].isna()]
+    if len(left):
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id.in_([int(i) for i in left["id"]]))
+            .values(state="open", agent_id=None, assigned_on=None)
+        )
+    orders.insert_events(
+        connection,
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "order_id": taken["id"],
+                        "kind": taken["basis"].map({"owner": "carried"}).fillna("moved"),
+                        "detail": "to " + taken["to_agent"].astype(str),
+                    }
+                ),
+                pd.DataFrame(
+                    {"order_id": left["id"], "kind": "waiting", "detail": "no agent today"}
+                ),
+            ],
+            ignore_index=True,
+        ).assign(at=now, actor="engine"),
+    )
+    return {
+        "kept": int((taken["basis"] == "owner").sum()),
+        "moved": int((taken["basis"] != "owner").sum()),
+        "callbacks": int(taken["callback_at"].notna().sum()),
+        "unassigned": len(left),
+    }
+
+
+def _rerender_moved(
+    connection: sa.Connection,
+    inputs: _Inputs,
+    assignment: Assignment,
+    existing: pd.DataFrame,
+    agents: pd.DataFrame,
+) -> None:
+    """A script moved to another agent is rendered again for them (it says who is calling),
+    where its campaign still runs and its line is in this month's extract."""
+    if existing.empty:
+        return
+    moved = assignment.assigned[assignment.assigned["basis"] != "owner"]
+    moved = moved[moved["item"].str.startswith("o")].rename(columns={"agent_id": "to_agent"})
+    orders_moved = existing.assign(item="o" + existing["id"].astype(str)).merge(moved, on="item")
+    current = inputs.months.current
+    orders_moved = orders_moved[
+        (orders_moved["month"] == inputs.months.month)
+        & orders_moved["line_id"].isin(current[LINE_ID])
+    ]
+    for campaign in inputs.campaigns:
+        rows = orders_moved[orders_moved["campaign"] == campaign.name]
+        if rows.empty:
+            continue
+        customers = (
+            current.set_index(LINE_ID, drop=False).loc[rows["line_id"]].reset_index(drop=True)
+        )
+        people = agents.set_index("agent_id").loc[rows["to_agent"]].reset_index()
+        rendered = _render(inputs, campaign, customers, people)
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id == sa.bindparam("order_id"))
+            .values(text=sa.bindparam("new_text"), script_version=sa.bindparam("new_script")),
+            [
+                {"order_id": int(i), "new_text": text, "new_script": script}
+                for i, text, script in zip(
+                    rows["id"], rendered.texts, rendered.versions, strict=True
+                )
+            ],
+        )
+
+
+def _unassigned(assignment: Assignment, existing: pd.DataFrame) -> pd.DataFrame:
+    """Existing work nobody could take today, with the reason: reported, never dropped."""
+    left = assignment.unassigned[assignment.unassigned["item"].str.startswith("o")]
+    if existing.empty or left.empty:
+        return pd.DataFrame(columns=["order", "campaign", "line_id", "reason"])
+    ids = left["item"].str[1:].astype(int)
+    found = existing.set_index("id").loc[ids]
+    return pd.DataFrame(
+        {
+            "order": ids.to_numpy(),
+            "campaign": found["campaign"].to_numpy(),
+            "line_id": found["line_id"].to_numpy(),
+            "reason": left["reason"].to_numpy(),
+        }
+    )
+
+
+def _summary(result: DayResult) -> dict[str, Any]:
+    return {
+        "campaigns": result.campaigns,
+        "existing": result.existing,
+        "unassigned": len(result.unassigned),
+        "warned": result.warned,
+        "expired": result.expired,
+    }

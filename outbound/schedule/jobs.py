@@ -1,0 +1,154 @@
+"""The scheduled jobs. Each is a module-level function of the workspace's path (APScheduler's
+job store keeps a reference to it), and each claims its time slot in `job_runs` before working,
+so that two schedulers, or a restart that replays a misfire, never do one slot twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
+
+import sqlalchemy as sa
+
+from outbound.config import Config, load_config
+from outbound.errors import UserError
+from outbound.extract.imports import import_extract
+from outbound.messages import sending
+from outbound.orders import deadlines
+from outbound.plan import daily
+from outbound.store.db import open_database
+from outbound.store.models import JobRun
+
+JOB_RUNS = cast(sa.Table, JobRun.__table__)
+_MONTH_IN_NAME = re.compile(r"(20\d\d)[-_]?(0[1-9]|1[0-2])")
+EXTRACT_SUFFIXES = {".csv", ".txt", ".parquet", ".xlsx"}
+
+
+def claimed(
+    engine: sa.Engine, job: str, slot: str, now: dt.datetime, work: Callable[[], str]
+) -> str:
+    """Run WORK once for (JOB, SLOT); 'already' when another run has the slot. The outcome (done
+    or failed, with the error) is recorded either way."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.insert(JOB_RUNS).values(
+                    job=job, slot=slot, host=socket.gethostname(), started_at=now, status="running"
+                )
+            )
+    except sa.exc.IntegrityError:
+        return "already"
+    try:
+        detail, status = work(), "done"
+    except Exception as exc:  # recorded for the admin page, then raised for the scheduler's log
+        _finish(engine, job, slot, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    _finish(engine, job, slot, status, detail)
+    return status
+
+
+def _finish(engine: sa.Engine, job: str, slot: str, status: str, detail: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(JOB_RUNS)
+            .where(JOB_RUNS.c.job == job, JOB_RUNS.c.slot == slot)
+            .values(status=status, detail=detail, finished_at=dt.datetime.now(dt.UTC))
+        )
+
+
+@contextmanager
+def _opened(workspace: str) -> Iterator[tuple[Config, sa.Engine, dt.datetime]]:
+    config = load_config(Path(workspace))
+    engine = open_database(config.database_url)
+    try:
+        yield config, engine, dt.datetime.now(config.tz)
+    finally:
+        engine.dispose()
+
+
+def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
+    with _opened(workspace) as (config, engine, clock):
+        now = now or clock
+        day = now.date()
+
+        def work() -> str:
+            result = daily.run_day(config, engine, day, now)
+            created = sum(plan.get("created", 0) for plan in result.campaigns)
+            return f"{result.status}: {created} work orders"
+
+        return claimed(engine, "daily_run", day.isoformat(), now, work)
+
+
+def sms_wave(workspace: str, now: dt.datetime | None = None) -> str:
+    with _opened(workspace) as (config, engine, clock):
+        now = now or clock
+
+        def work() -> str:
+            wave = sending.send_wave(config, engine, sending.channel_for(config), now)
+            counts = ", ".join(f"{n} {word}" for word, n in sorted(wave.counts.items()))
+            if wave.stopped:
+                raise UserError(f"the wave stopped: {wave.stopped}")
+            return counts or "nothing due"
+
+        return claimed(engine, "sms_wave", f"{now:%Y-%m-%dT%H:%M}", now, work)
+
+
+def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
+    with _opened(workspace) as (config, engine, clock):
+        now = now or clock
+        minutes = config.settings.schedule.deadline_watch_minutes
+        slot = now.replace(minute=now.minute - now.minute % minutes, second=0, microsecond=0)
+
+        def work() -> str:
+            with engine.begin() as connection:
+                watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
+            return f"{watched.warned} warned, {watched.expired} expired"
+
+        return claimed(engine, "deadline_watch", f"{slot:%Y-%m-%dT%H:%M}", now, work)
+
+
+def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
+    """Import each extract file put in the drop folder (its month from its name, e.g.
+    账单_2026-11.csv), then move it to done/ or, with the reason beside it, to failed/."""
+    with _opened(workspace) as (config, engine, clock):
+        now = now or clock
+        folder_name = config.settings.schedule.drop_folder
+        if folder_name is None:
+            return "no drop folder"
+        folder = config.workspace / folder_name
+        minutes = config.settings.schedule.drop_folder_minutes
+        slot = now.replace(minute=now.minute - now.minute % minutes, second=0, microsecond=0)
+
+        def work() -> str:
+            done = []
+            for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+                if not path.is_file() or path.suffix.lower() not in EXTRACT_SUFFIXES:
+                    continue
+                done.append(_import_dropped(config, engine, path))
+            return "; ".join(done) or "nothing new"
+
+        return claimed(engine, "drop_folder", f"{slot:%Y-%m-%dT%H:%M}", now, work)
+
+
+def _import_dropped(config: Config, engine: sa.Engine, path: Path) -> str:
+    found = _MONTH_IN_NAME.search(path.stem)
+    try:
+        if found is None:
+            raise UserError(f"{path.name}: no month (YYYY-MM) in the file name")
+        month = f"{found.group(1)}-{found.group(2)}"
+        summary = import_extract(config, engine, path, month)
+    except UserError as exc:
+        target = path.parent / "failed"
+        target.mkdir(exist_ok=True)
+        shutil.move(path, target / path.name)
+        (target / f"{path.name}.error.txt").write_text(f"{exc}\n", encoding="utf-8")
+        return f"{path.name}: failed ({exc})"
+    target = path.parent / "done"
+    target.mkdir(exist_ok=True)
+    shutil.move(path, target / path.name)
+    return f"{path.name}: {summary.status} as {month}, {summary.rows_loaded} rows"

@@ -1,0 +1,128 @@
+"""The scheduler: APScheduler 3 with its SQLAlchemy job store, the jobs of config.toml's
+[schedule], run by one elected process (a PostgreSQL advisory lock, or a file lock on SQLite);
+each job also claims its slot in job_runs, so a second scheduler or a replayed misfire is a
+no-op: both, not either."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from outbound.config import Config
+from outbound.schedule import jobs
+
+LOCK_KEY = 20_261_123  # the advisory lock every scheduler of one database competes for
+log = logging.getLogger(__name__)
+
+
+def build(config: Config) -> BackgroundScheduler:
+    """A scheduler (not started) with the workspace's jobs: fixed ids and replace_existing, so
+    a restart keeps one copy of each; a missed run runs once on start (coalesced)."""
+    scheduler = BackgroundScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(url=config.database_url, tablename="scheduled_jobs")
+        },
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+        timezone=config.tz,
+    )
+    plan = config.settings.schedule
+    workspace = str(config.workspace)
+    at = plan.daily_run
+    scheduler.add_job(
+        jobs.daily_run,
+        CronTrigger(hour=at.hour, minute=at.minute, timezone=config.tz),
+        args=[workspace],
+        id="daily_run",
+        replace_existing=True,
+    )
+    for wave in plan.sms_waves:
+        scheduler.add_job(
+            jobs.sms_wave,
+            CronTrigger(hour=wave.hour, minute=wave.minute, timezone=config.tz),
+            args=[workspace],
+            id=f"sms_wave_{wave:%H%M}",
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        jobs.deadline_watch,
+        IntervalTrigger(minutes=plan.deadline_watch_minutes, timezone=config.tz),
+        args=[workspace],
+        id="deadline_watch",
+        replace_existing=True,
+    )
+    if plan.drop_folder is not None:
+        scheduler.add_job(
+            jobs.drop_folder,
+            IntervalTrigger(minutes=plan.drop_folder_minutes, timezone=config.tz),
+            args=[workspace],
+            id="drop_folder",
+            replace_existing=True,
+        )
+    scheduler.add_listener(_report, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def _report(event: JobExecutionEvent) -> None:
+    if event.exception is not None:
+        log.error("job %s failed: %s", event.job_id, event.exception)
+    else:
+        log.warning("job %s missed its time %s", event.job_id, event.scheduled_run_time)
+
+
+@contextmanager
+def leadership(config: Config, engine: sa.Engine) -> Iterator[bool]:
+    """Whether this process holds the scheduler's lock, held until the block ends."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))))
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.scalar(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
+        return
+    config.var.mkdir(parents=True, exist_ok=True)
+    with (config.var / "scheduler.lock").open("w") as file:
+        held = _try_flock(file)
+        try:
+            yield held
+        finally:
+            if held:
+                fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def _try_flock(file: IO[str]) -> bool:
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def run(
+    config: Config, engine: sa.Engine, stop: threading.Event, retry_seconds: float = 30
+) -> None:
+    """Run the scheduler while this process is the leader; stand by (trying again every
+    RETRY_SECONDS) while another one is; return when STOP is set."""
+    while not stop.is_set():
+        with leadership(config, engine) as leader:
+            if leader:
+                scheduler = build(config)
+                scheduler.start()
+                log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+                stop.wait()
+                scheduler.shutdown(wait=True)
+                return
+        log.info("another process runs the scheduler; standing by")
+        stop.wait(retry_seconds)

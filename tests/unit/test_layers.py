@@ -1,0 +1,105 @@
+"""The packages of outbound/ import one way: each only those of the layers before its own, as
+outbound/__init__.py lists them. Read from the source, so an import inside a function counts."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import outbound
+
+LAYERS = [
+    {"errors"},
+    {"config", "output"},
+    {"rules", "store"},
+    {"workspace"},
+    {"extract"},
+    {"contact", "staff"},
+    {"messages"},
+    {"orders"},
+    {"plan"},
+    {"results", "schedule"},
+    {"sample"},
+    {"web"},
+    {"cli"},
+]
+RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
+
+
+def _imported(path: Path, root: Path) -> set[str]:
+    """The packages and modules right under ROOT that PATH imports, absolutely or relatively."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = [root.name, *path.parent.relative_to(root).parts]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *filter(None, [node.module])])
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == root.name and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def upward_imports(root: Path) -> list[str]:
+    """Every import in the package at ROOT that runs from a layer to its own or a later one."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        part = path.relative_to(root).parts[0].removesuffix(".py")
+        if part not in RANK:
+            if part != "__init__":
+                problems.append(f"{path}: {part} is in no layer of LAYERS")
+            continue
+        for name in sorted(_imported(path, root) - {part}):
+            if name in RANK and RANK[name] >= RANK[part]:
+                problems.append(f"{path}: {part} imports {name}, which is not below it")
+    return problems
+
+
+def test_every_import_of_the_engine_runs_down_the_layers() -> None:
+    root = Path(outbound.__file__).parent
+    assert upward_imports(root) == []
+
+
+def test_every_package_and_module_of_the_engine_has_a_layer() -> None:
+    root = Path(outbound.__file__).parent
+    parts = {p.name.removesuffix(".py") for p in root.iterdir() if not p.name.startswith("_")}
+    assert parts - {"__pycache__"} == set(RANK)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from outbound.plan import daily",
+        "from outbound import plan",
+        "import outbound.plan.daily",
+        "from ..plan.daily import run",
+    ],
+)
+def test_a_lower_package_importing_a_higher_one_is_caught(tmp_path: Path, statement: str) -> None:
+    root = tmp_path / "outbound"
+    for package in ("store", "plan"):
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text('"""."""\n')
+    (root / "plan" / "daily.py").write_text("from outbound.store import orders\n")
+    (root / "store" / "orders.py").write_text(statement + "\n")
+    assert upward_imports(root) == [
+        f"{root / 'store' / 'orders.py'}: store imports plan, which is not below it"
+    ]
+
+
+def test_packages_of_one_layer_may_not_import_each_other(tmp_path: Path) -> None:
+    root = tmp_path / "outbound"
+    (root / "contact").mkdir(parents=True)
+    (root / "contact" / "policy.py").write_text("from outbound.staff import agents\n")
+    assert upward_imports(root) == [
+        f"{root / 'contact' / 'policy.py'}: contact imports staff, which is not below it"
+    ]
