@@ -74,7 +74,7 @@ def calls_command(
     day = app.day(date)
     with app.engine.connect() as connection:
         listed = output.in_zone(
-            worklists.calls(connection, _campaigns(app), agent, day), app.config.tz
+            worklists.calls(connection, _campaigns(app), agent, day, app.now()), app.config.tz
         )
     count = len(listed)
     if limit is not None:
@@ -307,7 +307,9 @@ def why_command(app: App, line_id: str, date: dt.datetime | None, fmt: str) -> N
 @click.pass_obj
 def reassign_command(app: App, order_id: int, to_agent: str, by: str) -> None:
     """Move work order ORDER_ID to another agent, onto their list today."""
-    moved = supervision.reassign(app.engine, order_id, to_agent, by, app.now(), app.config.tz)
+    moved = supervision.reassign(
+        app.config, app.engine, _campaigns(app), order_id, to_agent, by, app.now()
+    )
     click.echo(
         f"work order {order_id} moved from {moved.from_agent or 'nobody'} to {to_agent}; "
         f"now {moved.state}"

@@ -1,19 +1,21 @@
-"""Monthly extract snapshots: Parquet files under var/, catalogued in the database."""
+"""Monthly extract snapshots: Arrow IPC files under var/, catalogued in the database."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbound.config import Config
+from outbound.config import LINE_ID, Config
 from outbound.errors import UserError
 from outbound.store.models import ExtractImport
 
@@ -99,6 +101,25 @@ def load_month(
     config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None = None
 ) -> pd.DataFrame | None:
     """The month's current snapshot as a pyarrow-backed frame, or None when it is not loaded."""
+    table = _snapshot(config, engine, month, columns)
+    return None if table is None else table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def load_lines(
+    config: Config, engine: sa.Engine, month: str, line_ids: Collection[str]
+) -> pd.DataFrame | None:
+    """The rows of LINE_IDS in the month's current snapshot, or None when it is not loaded:
+    filtered before they become a frame, so that one line of a large month reads fast."""
+    table = _snapshot(config, engine, month, None)
+    if table is None:
+        return None
+    wanted = pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type))
+    return table.filter(wanted).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _snapshot(
+    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
+) -> pa.Table | None:
     entry = current_import(engine, month)
     if entry is None:
         return None
@@ -108,10 +129,9 @@ def load_month(
             f"{path}: the snapshot of {month} is missing from var/; import the extract again "
             "with --replace"
         )
-    table = feather.read_table(
+    return feather.read_table(
         path, columns=list(columns) if columns is not None else None, memory_map=True
     )
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def snapshot_paths(config: Config, month: str, sha256: str) -> tuple[Path, Path]:

@@ -39,29 +39,32 @@ def record(
     now: dt.datetime,
     *,
     agent: str | None = None,
+    by: str | None = None,
     reason: str | None = None,
     note: str | None = None,
     callback_at: dt.datetime | None = None,
 ) -> Recorded:
-    """Record CODE for ORDER_ID; a closed order, another agent's order or a second outcome
-    while the order waits for its retry is refused with a sentence saying why."""
+    """Record CODE for ORDER_ID, by BY (a supervisor, say; else AGENT, else the order's agent).
+    A closed order, one no longer AGENT's, or a second outcome while the order waits for its
+    retry is refused with a sentence saying why."""
     disposition = _disposition(config, code)
     with engine.begin() as connection:
         order = _locked(connection, order_id)
         _check_open(order, agent, now, config.tz)
         campaign = campaigns.get(order["campaign"])
         reason = _reason(config, campaign, order, disposition, reason)
-        actor = agent or order["agent_id"] or "engine"
-        detail = "; ".join(
-            part
-            for part in (
-                f"reason: {reason}" if reason else "",
-                f"note: {note}" if note else "",
-                f"callback at {callback_at:%Y-%m-%d %H:%M}" if callback_at else "",
-            )
-            if part
+        actor = by or agent or order["agent_id"] or "engine"
+        orders.log(
+            connection,
+            order_id,
+            now,
+            actor,
+            "outcome",
+            code,
+            reason=reason,
+            note=note,
+            callback_at=callback_at,
         )
-        orders.log(connection, order_id, now, actor, "outcome", code, detail or None)
         # A new outcome replaces the last one's plan; retry and callback set theirs again.
         changes: dict[str, Any] = {
             "last_code": code,
@@ -112,9 +115,17 @@ def record(
 
 
 def give_back(
-    engine: sa.Engine, order_id: int, agent: str, reason: str, now: dt.datetime, tz: ZoneInfo
+    engine: sa.Engine,
+    order_id: int,
+    agent: str,
+    reason: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    *,
+    by: str | None = None,
 ) -> None:
-    """AGENT returns ORDER_ID with REASON; the next run gives it to someone else."""
+    """AGENT's ORDER_ID goes back with REASON, given back by BY (AGENT unless a supervisor
+    did it); the next run gives it to someone else."""
     if not reason.strip():
         raise UserError("say why the item goes back with --reason (e.g. 'wrong skill')")
     with engine.begin() as connection:
@@ -125,7 +136,7 @@ def give_back(
             .where(ORDERS.c.id == order_id)
             .values(state="returned", returned_by=agent, agent_id=None, assigned_on=None)
         )
-        orders.log(connection, order_id, now, agent, "returned", None, reason)
+        orders.log(connection, order_id, now, by or agent, "returned", None, reason)
 
 
 def _disposition(config: Config, code: str) -> Disposition:

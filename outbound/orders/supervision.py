@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import sqlalchemy as sa
 
-from outbound.config import Disposition
+from outbound.config import Config, Disposition
 from outbound.errors import UserError
-from outbound.orders import worklists
+from outbound.orders import scripts, worklists
 from outbound.staff import agents
 from outbound.store import orders
 from outbound.store.models import Absence, Agent
@@ -35,18 +35,21 @@ class Reassigned:
 
 
 def reassign(
+    config: Config,
     engine: sa.Engine,
+    campaigns: dict[str, Campaign],
     order_id: int,
     to_agent: str,
     by: str,
     now: dt.datetime,
-    tz: ZoneInfo,
     *,
     within: set[str] | None = None,
 ) -> Reassigned:
     """Give ORDER_ID to TO_AGENT (one of WITHIN, when given), present today; an order open,
-    assigned or returned goes onto their list today, one waiting for its retry keeps waiting."""
-    today = now.astimezone(tz).date()
+    assigned or returned goes onto their list today, one waiting for its retry keeps waiting.
+    Its script is rendered again for TO_AGENT, since it says who is calling."""
+    today = now.astimezone(config.tz).date()
+    rendered = _script_for(config, engine, campaigns, order_id, to_agent)
     with engine.begin() as connection:
         order = _locked(connection, order_id)
         _check_open(order)
@@ -59,6 +62,8 @@ def reassign(
         if order["agent_id"] == to_agent:
             raise UserError(f"work order {order_id} is already {to_agent}'s")
         changes: dict[str, Any] = {"agent_id": to_agent}
+        if rendered is not None:
+            changes |= {"text": rendered.texts[0], "script_version": rendered.versions[0]}
         if order["state"] != "in_progress":
             changes |= {"state": "assigned", "assigned_on": today}
             _list_today(connection, order, to_agent, today)
@@ -82,6 +87,41 @@ def urge(engine: sa.Engine, order_id: int, by: str, now: dt.datetime) -> str:
         detail = f"to {target}" + (f" and supervisor {supervisor}" if supervisor else "")
         orders.log(connection, order_id, now, by, "urged", None, detail)
     return detail
+
+
+def _script_for(
+    config: Config,
+    engine: sa.Engine,
+    campaigns: dict[str, Campaign],
+    order_id: int,
+    agent_id: str,
+) -> scripts.Texts | None:
+    """ORDER_ID's script rendered for AGENT_ID, before the move's transaction (an order's line,
+    month and campaign never change); None where there is nothing to render, and the move's
+    own checks say why when it is refused."""
+    with engine.connect() as connection:
+        order = (
+            connection.execute(
+                sa.select(
+                    ORDERS.c.line_id, ORDERS.c.month, ORDERS.c.campaign, ORDERS.c.channel
+                ).where(ORDERS.c.id == order_id)
+            )
+            .mappings()
+            .first()
+        )
+        agent = (
+            connection.execute(
+                sa.select(Agent.agent_id, Agent.name, Agent.team).where(Agent.agent_id == agent_id)
+            )
+            .mappings()
+            .first()
+        )
+    if order is None or agent is None or order["channel"] != "call":
+        return None
+    campaign = campaigns.get(order["campaign"])
+    if campaign is None:
+        return None
+    return scripts.for_agent(config, engine, campaign, dict(order), dict(agent))
 
 
 def _locked(connection: sa.Connection, order_id: int) -> dict[str, Any]:

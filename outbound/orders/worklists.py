@@ -36,29 +36,18 @@ LIST_COLUMNS = [
 
 
 def calls(
-    connection: sa.Connection, campaigns: dict[str, Campaign], agent: str, day: dt.date
+    connection: sa.Connection,
+    campaigns: dict[str, Campaign],
+    agent: str,
+    day: dt.date,
+    now: dt.datetime,
 ) -> pd.DataFrame:
-    """AGENT's list for DAY: callbacks first, then by campaign priority and the campaign's order."""
+    """AGENT's list for DAY as a frame, in the order todays_calls gives at NOW."""
     if connection.execute(sa.select(Agent.agent_id).where(Agent.agent_id == agent)).first() is None:
         raise UserError(f"no agent {agent!r} in the roster; see engine agents list")
-    query = sa.select(ORDERS).where(
-        ORDERS.c.agent_id == agent,
-        ORDERS.c.assigned_on == day,
-        ORDERS.c.state == "assigned",
-    )
-    found = orders.frame(connection, query)
-    if found.empty:
-        return pd.DataFrame(columns=LIST_COLUMNS)
-    found["priority"] = (
-        found["campaign"].map({name: c.spec.priority for name, c in campaigns.items()}).fillna(0)
-    )
-    found["callback_first"] = found["callback_at"].isna()
-    found = found.sort_values(
-        ["callback_first", "priority", "rank", "id"], ascending=[True, False, True, True]
-    )
-    return found.rename(columns={"id": "item", "text": "script"})[LIST_COLUMNS].reset_index(
-        drop=True
-    )
+    rows = todays_calls(connection, campaigns, agent, day, now)
+    found = pd.DataFrame(rows, columns=[column.name for column in _LIST_READ])
+    return found.rename(columns={"id": "item", "text": "script"})[LIST_COLUMNS]
 
 
 def listing(
@@ -201,6 +190,9 @@ _LINE_HISTORY = (
         EVENTS.c.kind,
         EVENTS.c.code,
         EVENTS.c.detail,
+        EVENTS.c.reason,
+        EVENTS.c.note,
+        EVENTS.c.callback_at,
     )
     .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
     .where(

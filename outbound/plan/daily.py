@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import sqlalchemy as sa
 
 from outbound.config import LINE_ID, PHONE, Config
@@ -19,6 +18,7 @@ from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.messages import outbox, sms
 from outbound.orders import deadlines
+from outbound.orders.scripts import Texts, render
 from outbound.plan import segments
 from outbound.plan.assignment import Assignment, CampaignQuota, assign
 from outbound.plan.segments import Months
@@ -316,7 +316,7 @@ def _write_messages(
     return created
 
 
-def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> _Texts:
+def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> Texts:
     """Each row's SMS or voice text; an SMS normalised for the medium, a marketing SMS signed
     and carrying the opt-out hint."""
     nobody = pd.DataFrame({"agent_id": [None] * len(rows), "name": None, "team": None})
@@ -326,7 +326,7 @@ def _message_texts(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame) -> _
         texts = [sms.normalise(text) for text in texts]
         if campaign.spec.purpose == "marketing":
             texts = [sms.marketing(t, channels.signature, channels.opt_out_hint) for t in texts]
-    return _Texts(texts, rendered.versions)
+    return Texts(texts, rendered.versions)
 
 
 def preview_messages(
@@ -367,7 +367,7 @@ def preview_messages(
 
 
 def _orders(
-    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, rendered: _Texts
+    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, rendered: Texts
 ) -> pd.DataFrame:
     deadline = campaign.spec.deadline_hours
     return pd.DataFrame(
@@ -427,48 +427,8 @@ def _insert_with_events(
     return order_ids
 
 
-@dataclass(frozen=True)
-class _Texts:
-    """Each row's rendered text and the version of the script it came from (name@digest)."""
-
-    texts: list[str]
-    versions: list[str]
-
-
-def _render(
-    inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, people: pd.DataFrame
-) -> _Texts:
-    """Each row's text from the campaign's script (or the line's variant of it): the
-    customer's columns, last month's, the agent's and the campaign's."""
-    columns = [c for c in rows.columns if c in inputs.config.extract.column_types()]
-    customers = _plain(rows[columns])
-    if inputs.previous is not None:
-        before = inputs.previous.drop_duplicates(LINE_ID).set_index(LINE_ID)
-        before = before.reindex(rows[LINE_ID].to_numpy()).reset_index()
-        previous = _plain(before)
-    else:
-        previous = [dict.fromkeys(columns) for _ in range(len(rows))]
-    staff = people[["agent_id", "name", "team"]].to_dict("records")
-    about = {"name": campaign.name, "title": campaign.spec.title, "channel": campaign.spec.channel}
-    contexts = [
-        {"customer": customer, "prev": prev, "agent": agent, "campaign": about}
-        for customer, prev, agent in zip(customers, previous, staff, strict=True)
-    ]
-    names = campaign.spec.scripts
-    variants = policy.variant(rows[LINE_ID].astype(str), campaign.name, len(names))
-    texts = [""] * len(rows)
-    for index, name in enumerate(names):
-        chosen = np.flatnonzero(variants == index)
-        rendered = inputs.scripts.render_many(name, (contexts[i] for i in chosen))
-        for position, text in zip(chosen, rendered, strict=True):
-            texts[position] = text
-    versions = [inputs.scripts.version(name) for name in names]
-    return _Texts(texts, [versions[variant] for variant in variants])
-
-
-def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values, None for missing ones."""
-    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
+def _render(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, people: pd.DataFrame) -> Texts:
+    return render(inputs.config, inputs.scripts, campaign, rows, inputs.previous, people)
 
 
 def _update_existing(

@@ -20,7 +20,7 @@ from outbound.results import activity, charts, verdict
 from outbound.results.verdict import Judged
 from outbound.workspace.campaigns import Campaign, find_campaign
 
-TEMPLATES = Path(__file__).resolve().parent / "web" / "templates" / "report"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)

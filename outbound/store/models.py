@@ -210,6 +210,10 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(32))
     code: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+    # An outcome's reason code, the agent's note and the callback time asked for.
+    reason: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxMessage(Base):

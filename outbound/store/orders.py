@@ -46,10 +46,23 @@ def log(
     kind: str,
     code: str | None = None,
     detail: str | None = None,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+    callback_at: dt.datetime | None = None,
 ) -> None:
+    """One event of ORDER_ID; an outcome also keeps its reason, note and callback time."""
     connection.execute(
         sa.insert(EVENTS).values(
-            order_id=order_id, at=at, actor=actor, kind=kind, code=code, detail=detail
+            order_id=order_id,
+            at=at,
+            actor=actor,
+            kind=kind,
+            code=code,
+            detail=detail,
+            reason=reason,
+            note=note,
+            callback_at=callback_at,
         )
     )
 

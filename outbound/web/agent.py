@@ -5,7 +5,6 @@ API. Another agent's item is not found, never forbidden: its existence is nobody
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,14 +23,6 @@ from outbound.workspace.campaigns import Campaign
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["agent"])
-
-# outcomes.record writes an outcome's detail as "reason: R; note: N; callback at T" (parts
-# optional); read back, the history can show the reason's label and the note apart.
-_OUTCOME_DETAIL = re.compile(
-    r"(?:reason: (?P<reason>.*?))?(?:(?:; )?note: (?P<note>.*?))?"
-    r"(?:(?:; )?callback at (?P<callback>\d{4}-\d\d-\d\d \d\d:\d\d))?",
-    re.DOTALL,
-)
 
 
 class HistoryEntry(BaseModel):
@@ -139,7 +130,7 @@ def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item:
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     try:
-        recorded = _record(web, item, agent, _posted_outcome(form))
+        recorded = _record(web, item, agent, viewer, _posted_outcome(form))
     except UserError as refused:
         return _card(request, item, refused=("outcome", refused.message, form))
     if not _htmx(request):
@@ -152,7 +143,7 @@ def return_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: 
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     try:
-        _give_back(web, item, agent, form.get("reason", ""))
+        _give_back(web, item, agent, viewer, form.get("reason", ""))
     except UserError as refused:
         return _card(request, item, refused=("return", refused.message, form))
     if not _htmx(request):
@@ -267,7 +258,7 @@ def outcome_api(request: Request, viewer: ApiAgent, item: int, outcome: OutcomeI
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     try:
-        recorded = _record(web, item, agent, outcome)
+        recorded = _record(web, item, agent, viewer, outcome)
     except UserError as refused:
         raise HTTPException(409, refused.message) from None
     return OutcomeOut(
@@ -285,7 +276,7 @@ def return_api(request: Request, viewer: ApiAgent, item: int, given: ReturnIn) -
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     try:
-        _give_back(web, item, agent, given.reason)
+        _give_back(web, item, agent, viewer, given.reason)
     except UserError as refused:
         raise HTTPException(409, refused.message) from None
     return ReturnOut(item=item, state="returned")
@@ -313,7 +304,9 @@ def _acting_agent(web: Web, viewer: Viewer, item: int) -> str:
     return str(owner)
 
 
-def _record(web: Web, item: int, agent: str, outcome: OutcomeIn) -> outcomes.Recorded:
+def _record(
+    web: Web, item: int, agent: str, viewer: Viewer, outcome: OutcomeIn
+) -> outcomes.Recorded:
     tz = web.config.tz
     callback_at = outcome.callback_at
     if callback_at is not None:
@@ -328,16 +321,19 @@ def _record(web: Web, item: int, agent: str, outcome: OutcomeIn) -> outcomes.Rec
         outcome.code,
         web.clock(),
         agent=agent,
+        by=viewer.actor,
         reason=outcome.reason or None,
         note=outcome.note or None,
         callback_at=callback_at,
     )
 
 
-def _give_back(web: Web, item: int, agent: str, reason: str) -> None:
+def _give_back(web: Web, item: int, agent: str, viewer: Viewer, reason: str) -> None:
     if not reason.strip():
         raise UserError("Say why the item goes back.")
-    outcomes.give_back(web.engine, item, agent, reason.strip(), web.clock(), web.config.tz)
+    outcomes.give_back(
+        web.engine, item, agent, reason.strip(), web.clock(), web.config.tz, by=viewer.actor
+    )
 
 
 @dataclass(frozen=True)
@@ -414,16 +410,15 @@ def _entry(reading: _Reading, event: dict[str, Any]) -> HistoryEntry:
         "code": event["code"],
         "detail": event["detail"],
     }
-    parts = _OUTCOME_DETAIL.fullmatch(event["detail"] or "") if event["kind"] == "outcome" else None
-    if parts is not None:
+    if event["kind"] == "outcome":
         reasons = reading.reasons.get(event["campaign"]) or {}
+        callback = event["callback_at"]
         fields |= {
             "label": reading.labels.get(event["code"], event["code"]),
-            "reason": parts["reason"],
-            "reason_label": reasons.get(parts["reason"]),
-            "note": parts["note"],
-            "callback": parts["callback"],
-            "detail": None,
+            "reason": event["reason"],
+            "reason_label": reasons.get(event["reason"]),
+            "note": event["note"],
+            "callback": callback and f"{callback.astimezone(reading.tz):%Y-%m-%d %H:%M}",
         }
     # Built from the store's own rows, of the right types: a long history skips validation.
     return HistoryEntry.model_construct(**fields)

@@ -48,6 +48,11 @@ class Viewer:
     def role(self) -> Role:
         return self.person.role
 
+    @property
+    def actor(self) -> str:
+        """Who the events of this viewer's acts name: the agent or supervisor id, or the name."""
+        return self.person.person_id or self.person.name
+
 
 class LoginNeeded(Exception):
     """No valid session: pages send the browser to the log-in form."""

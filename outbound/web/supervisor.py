@@ -31,10 +31,6 @@ router = APIRouter()
 api = APIRouter(prefix="/api", tags=["supervisor"])
 
 
-def _by(viewer: Viewer) -> str:
-    return viewer.person.person_id or viewer.person.name
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {key: (None if value is pd.NaT or value != value else value) for key, value in row.items()}
@@ -120,12 +116,13 @@ def reassign_row(
     team = _order_of_team(web, viewer, order_id)
     try:
         moved = supervision.reassign(
+            web.config,
             web.engine,
+            web.campaigns(),
             order_id,
             form.get("to", ""),
-            _by(viewer),
+            viewer.actor,
             web.clock(),
-            web.config.tz,
             within=team,
         )
     except UserError as exc:
@@ -141,7 +138,7 @@ def urge_row(
     web = web_of(request)
     _order_of_team(web, viewer, order_id)
     try:
-        supervision.urge(web.engine, order_id, _by(viewer), web.clock())
+        supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:
         return _row(request, web, viewer, order_id, ("error", exc.message, {}))
     return _row(request, web, viewer, order_id, ("ok", "Urged.", {}))
@@ -315,7 +312,14 @@ def reassign_api(
     team = _order_of_team(web, viewer, order_id)
     try:
         moved = supervision.reassign(
-            web.engine, order_id, body.to, _by(viewer), web.clock(), web.config.tz, within=team
+            web.config,
+            web.engine,
+            web.campaigns(),
+            order_id,
+            body.to,
+            viewer.actor,
+            web.clock(),
+            within=team,
         )
     except UserError as exc:
         raise _refused(exc) from None
@@ -330,7 +334,7 @@ def urge_api(request: Request, order_id: int, viewer: ApiSupervisor) -> UrgedOut
     web = web_of(request)
     _order_of_team(web, viewer, order_id)
     try:
-        detail = supervision.urge(web.engine, order_id, _by(viewer), web.clock())
+        detail = supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:
         raise _refused(exc) from None
     return UrgedOut(order=order_id, detail=detail)

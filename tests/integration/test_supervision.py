@@ -16,6 +16,7 @@ from outbound.orders import outcomes, supervision
 from outbound.store.db import open_database
 from outbound.store.models import Agent
 from outbound.store.orders import LIST_ITEMS, ORDERS
+from outbound.workspace.campaigns import load_campaigns
 from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,6 +36,16 @@ def ran(center: Center) -> Iterator[Ran]:  # noqa: F811
     engine.dispose()
 
 
+def reassign(
+    ran: Ran, order_id: int, to: str, now: dt.datetime, within: set[str] | None = None
+) -> supervision.Reassigned:
+    """Supervisor S01 moves ORDER_ID to TO."""
+    workspace, engine = ran
+    config = load_config(workspace.folder)
+    campaigns = {campaign.name: campaign for campaign in load_campaigns(config)[0]}
+    return supervision.reassign(config, engine, campaigns, order_id, to, "S01", now, within=within)
+
+
 def complaint_of(workspace: Center, agent: str) -> int:
     calls = workspace.calls(agent, DAY)
     return int(next(c["item"] for c in calls if c["campaign"] == "complaint_callback"))
@@ -51,11 +62,13 @@ def listed_for(engine: sa.Engine, order_id: int) -> list[tuple[dt.date, str, boo
 def test_reassigning_a_listed_order_moves_it_and_its_list_line_to_the_other_agent(ran: Ran) -> None:
     workspace, engine = ran
     item = complaint_of(workspace, "A01")
-    moved = supervision.reassign(engine, item, "A02", "S01", MORNING, SHANGHAI)
+    moved = reassign(ran, item, "A02", MORNING)
     assert (moved.from_agent, moved.to_agent, moved.state) == ("A01", "A02", "assigned")
     assert item in [c["item"] for c in workspace.calls("A02", DAY)]
     assert item not in [c["item"] for c in workspace.calls("A01", DAY)]
     assert listed_for(engine, item) == [(dt.date(2026, 11, 2), "A02", True)]
+    script = next(c["script"] for c in workspace.calls("A02", DAY) if c["item"] == item)
+    assert "我是客服李强" in script and "王丽" not in script
     event = workspace.json("orders", "--history", str(item))["events"][-1]
     assert (event["kind"], event["actor"], event["detail"]) == (
         "reassigned",
@@ -68,7 +81,7 @@ def test_a_returned_order_reassigned_the_next_day_is_on_that_days_list(ran: Ran)
     workspace, engine = ran
     item = complaint_of(workspace, "A01")
     outcomes.give_back(engine, item, "A01", "不懂环县方言", MORNING, SHANGHAI)
-    moved = supervision.reassign(engine, item, "A03", "S01", NEXT_MORNING, SHANGHAI)
+    moved = reassign(ran, item, "A03", NEXT_MORNING)
     assert (moved.from_agent, moved.state) == (None, "assigned")
     assert item in [c["item"] for c in workspace.calls("A03", "2026-11-03")]
     assert listed_for(engine, item) == [
@@ -81,9 +94,7 @@ def test_an_order_waiting_for_its_retry_changes_agent_but_keeps_waiting(ran: Ran
     workspace, engine = ran
     item = complaint_of(workspace, "A01")
     workspace.ok("outcome", str(item), "--code", "no_answer", now=f"{DAY} 19:00")
-    supervision.reassign(
-        engine, item, "A02", "S01", dt.datetime(2026, 11, 2, 19, 5, tzinfo=SHANGHAI), SHANGHAI
-    )
+    reassign(ran, item, "A02", dt.datetime(2026, 11, 2, 19, 5, tzinfo=SHANGHAI))
     with engine.connect() as connection:
         state, agent = connection.execute(
             sa.select(ORDERS.c.state, ORDERS.c.agent_id).where(ORDERS.c.id == item)
@@ -110,9 +121,9 @@ def test_reassign_refuses_what_cannot_be_done_and_changes_nothing(ran: Ran) -> N
     ]
     for order_id, to, sentence in refusals:
         with pytest.raises(UserError, match=sentence.replace("(", r"\(").replace(")", r"\)")):
-            supervision.reassign(engine, order_id, to, "S01", MORNING, SHANGHAI)
+            reassign(ran, order_id, to, MORNING)
     with pytest.raises(UserError, match="'A04' is not an agent of your team"):
-        supervision.reassign(engine, item, "A04", "S01", MORNING, SHANGHAI, within={"A01", "A02"})
+        reassign(ran, item, "A04", MORNING, within={"A01", "A02"})
     assert item in [c["item"] for c in workspace.calls("A01", DAY)]
     assert [e["kind"] for e in workspace.json("orders", "--history", str(item))["events"]] == [
         "created",

@@ -69,9 +69,28 @@ def test_an_outcome_via_the_api_answers_the_new_state_and_shows_in_the_history(
     assert listing["attempted"] == 1
     called = next(row for row in listing["items"] if row["item"] == item)
     assert called["callback_at"] == f"{DAY}T15:00:00+08:00"
-    assert [(e["kind"], e["code"], e["note"]) for e in called["history"]] == [
-        ("outcome", "callback", "晚上再联系")
-    ]
+    assert [
+        (e["kind"], e["code"], e["note"], e["callback"], e["actor"]) for e in called["history"]
+    ] == [("outcome", "callback", "晚上再联系", f"{DAY} 15:00", "A01")]
+
+
+def test_a_supervisor_recording_or_returning_for_an_agent_is_the_events_actor(site: Site) -> None:
+    recorded, returned = [call["item"] for call in site.center.calls("A01", DAY)][:2]
+    supervisor = site.api("zhaozz")
+    answer = supervisor.post(
+        f"{site.url}/api/items/{recorded}/outcome",
+        json={"code": "busy", "note": "班长代录：客户在开会"},
+    )
+    assert answer.status_code == 200, answer.text
+    back = supervisor.post(f"{site.url}/api/items/{returned}/return", json={"reason": "不懂方言"})
+    assert back.status_code == 200, back.text
+    acts = {
+        (e["kind"], e["actor"])
+        for item in (recorded, returned)
+        for e in site.center.json("orders", "--history", str(item))["events"]
+    }
+    assert ("outcome", "S01") in acts and ("returned", "S01") in acts
+    assert not {kind for kind, actor in acts if actor == "A01"} & {"outcome", "returned"}
 
 
 def test_a_callback_time_with_a_zone_is_kept_as_that_moment(site: Site) -> None:
