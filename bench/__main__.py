@@ -3,7 +3,8 @@
 python -m bench          1,000,000 rows: import against pyarrow's and pandas' read_csv,
                          segments against hand-written pandas masks
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
-Then the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
+Then how soon the command line answers (`engine --help`, `engine check` against bare Python),
+and the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
 wave of 10,000 SMS at 100/s against the local Twilio, survey replies read against a naive
 reader, and the agent list page and its API with
@@ -37,6 +38,7 @@ from bench import (
     render,
     replies,
     sending,
+    startup,
     web,
 )
 from outbound.config import load_config
@@ -207,6 +209,8 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also run 10,000,000 rows")
     args = parser.parse_args()
     print(f"pyarrow {pa.__version__}, pandas {pd.__version__}")
+    startup.run()
+    print()
     september, october = extracts(args.rows)
     bench_import(october, args.rows)
     bench_segments(september, october, args.rows)

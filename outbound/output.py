@@ -15,7 +15,6 @@ from rich.table import Table
 
 from outbound.errors import UserError
 
-FORMATS = ("table", "csv", "json")
 FILE_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 
 

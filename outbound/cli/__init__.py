@@ -4,33 +4,29 @@ every package; the commands import theirs when they run, so that `engine --help`
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import sqlalchemy as sa
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
-from outbound import output
-from outbound.config import Config, load_config
 from outbound.errors import UserError
-from outbound.store.db import open_database
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from rich.console import Console
+
+    from outbound.config import Config
+
+FORMATS = ("table", "csv", "json")
 FORMAT = click.option(
     "--format",
     "fmt",
-    type=click.Choice(output.FORMATS),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
     help="table for people, csv or json for programs.",
@@ -48,7 +44,19 @@ DATE = click.option(
     type=click.DateTime(["%Y-%m-%d"]),
     help="The day, YYYY-MM-DD (default: today).",
 )
-stderr = Console(stderr=True)
+
+
+class ChoiceOf(click.Choice):
+    """A choice among the keys or items of a module's constant, "module:NAME", read when the
+    option is first checked or shown, so that defining a command imports nothing heavy."""
+
+    def __init__(self, where: str, *more: str) -> None:
+        self.where, self.more, self.case_sensitive = where, more, True
+
+    @cached_property
+    def choices(self) -> Sequence[Any]:  # type: ignore[override]
+        module, name = self.where.split(":")
+        return (*getattr(importlib.import_module(module), name), *self.more)
 
 
 class App:
@@ -68,10 +76,14 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from outbound.config import load_config
+
         return load_config(self.workspace_dir)
 
     @cached_property
     def engine(self) -> sa.Engine:
+        from outbound.store.db import open_database
+
         return open_database(self.config.database_url)
 
 
@@ -100,9 +112,15 @@ def cli(ctx: click.Context, workspace: Path, debug: bool, now: dt.datetime | Non
     ctx.obj = app
 
 
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def warn(warnings: list[str]) -> None:
     for warning in warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        stderr().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
 def fail_on(problems: list[UserError]) -> None:
@@ -115,7 +133,17 @@ def fail_on(problems: list[UserError]) -> None:
 @contextmanager
 def progress(label: str, total: int, unit: str = "bytes") -> Iterator[Callable[[int], object]]:
     """A progress bar on a terminal for large inputs (8 MB, or 100 messages); silent otherwise."""
-    if not stderr.is_terminal or total < (8 << 20 if unit == "bytes" else 100):
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    console = stderr()
+    if not console.is_terminal or total < (8 << 20 if unit == "bytes" else 100):
         yield lambda _: None
         return
     counted = (
@@ -123,7 +151,7 @@ def progress(label: str, total: int, unit: str = "bytes") -> Iterator[Callable[[
     )
     columns = (BarColumn(), *counted, TimeRemainingColumn())
     with Progress(
-        *Progress.get_default_columns()[:1], *columns, console=stderr, transient=True
+        *Progress.get_default_columns()[:1], *columns, console=console, transient=True
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)

@@ -6,15 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from outbound import output, workspace
 from outbound.cli import FORMAT, MONTH, OUTPUT, App, cli, fail_on, progress, warn
-from outbound.errors import UserError
-from outbound.extract import imports, snapshots
-from outbound.plan import segments
-from outbound.workspace.campaigns import load_campaigns, problems_of
-from outbound.workspace.render import Scripts
 
 
 @cli.command("import")
@@ -31,6 +24,8 @@ from outbound.workspace.render import Scripts
 @click.pass_obj
 def import_command(app: App, file: Path, month: str, encoding: str | None, replace: bool) -> None:
     """Load a billing extract (CSV, Parquet or XLSX) as MONTH's snapshot."""
+    from outbound.extract import imports
+
     config, engine = app.config, app.engine
     with progress(
         f"importing {file.name}", file.stat().st_size if file.is_file() else 0
@@ -58,6 +53,11 @@ def import_command(app: App, file: Path, month: str, encoding: str | None, repla
 @click.pass_obj
 def imports_command(app: App, month: str | None, fmt: str) -> None:
     """Every extract imported, newest first, replaced ones included."""
+    import pandas as pd
+
+    from outbound import output
+    from outbound.extract import snapshots
+
     entries = snapshots.history(app.engine, month and snapshots.parse_month(month))
     frame = pd.DataFrame(
         [
@@ -96,6 +96,11 @@ def imports_command(app: App, month: str | None, fmt: str) -> None:
 @click.pass_obj
 def segments_command(app: App, month: str | None, fmt: str, output_path: Path | None) -> None:
     """Every segment with the number of lines it selects."""
+    import pandas as pd
+
+    from outbound import output, workspace
+    from outbound.plan import segments
+
     loaded, problems = workspace.load_segments(app.config)
     months = segments.load_months(app.config, app.engine, month, loaded)
     warn(months.warnings)
@@ -133,6 +138,9 @@ def preview_command(
     app: App, segment: str, month: str | None, limit: int, fmt: str, output_path: Path | None
 ) -> None:
     """How many lines SEGMENT selects, with a sample of them."""
+    from outbound import output, workspace
+    from outbound.plan import segments
+
     chosen = workspace.find_segment(app.config, segment)
     months = segments.load_months(app.config, app.engine, month, [chosen], every_column=True)
     warn(months.warnings)
@@ -159,6 +167,11 @@ def preview_command(
 @click.pass_obj
 def check_command(app: App) -> None:
     """Validate config.toml and every file of the workspace, reporting all problems at once."""
+    from outbound import workspace
+    from outbound.errors import UserError
+    from outbound.workspace.campaigns import load_campaigns, problems_of
+    from outbound.workspace.render import Scripts
+
     config = app.config
     loaded, problems = workspace.load_segments(config)
     click.echo(f"config.toml: ok ({len(config.extract.column_types())} extract columns)")
@@ -217,6 +230,7 @@ def sample_work_command(app: App, first: dt.datetime, last: dt.datetime, folder:
     """Work the sample's month day by day (the daily run, messages sent dry-run, agents
     recording seeded outcomes), then write the next month's extract into FOLDER with the
     campaigns' planted effects (outbound/sample/effects.py), for engine report --month."""
+    from outbound.errors import UserError
     from outbound.sample.effects import write_next_extract
     from outbound.sample.work import work
 

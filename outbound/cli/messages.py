@@ -6,10 +6,7 @@ import datetime as dt
 
 import click
 
-from outbound import output
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, progress
-from outbound.messages import outbox, sending
-from outbound.plan import daily
 
 
 @cli.command("send")
@@ -19,6 +16,8 @@ from outbound.plan import daily
 @click.pass_obj
 def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_run: bool) -> None:
     """Send the outbox's due SMS and voice messages, each exactly once, at the configured rate."""
+    from outbound.messages import outbox, sending
+
     channel = sending.channel_for(app.config, dry_run)
     with app.engine.connect() as connection:
         due = len(outbox.due(connection, app.now(), date and date.date(), campaign))
@@ -61,6 +60,9 @@ def outbox_command(
     output_path: click.Path | None,
 ) -> None:
     """The outbox: each message with its state, provider id and error."""
+    from outbound import output
+    from outbound.messages import outbox
+
     with app.engine.connect() as connection:
         rows = outbox.listing(connection, date and date.date(), campaign, state)
     counts = rows["state"].value_counts().to_dict()
@@ -83,6 +85,9 @@ def preview_message_command(
 ) -> None:
     """Sample messages of CAMPAIGN as they will go, with characters and SMS segments, and the
     wave's total."""
+    from outbound import output
+    from outbound.plan import daily
+
     chosen, messages = daily.preview_messages(
         app.config, app.engine, campaign, app.day(date), app.now()
     )

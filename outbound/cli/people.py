@@ -7,10 +7,7 @@ from pathlib import Path
 
 import click
 
-from outbound import output
-from outbound.cli import DATE, FORMAT, App, cli
-from outbound.contact import suppression
-from outbound.staff import agents
+from outbound.cli import DATE, FORMAT, App, ChoiceOf, cli
 
 
 @cli.group("agents")
@@ -24,6 +21,8 @@ def agents_group() -> None:
 def agents_import(app: App, file: Path) -> None:
     """Load the roster from FILE.csv (agent_id/工号, name/姓名, team/班组, skills/技能,
     seniority/级别, capacity/日容量, supervisor/班长); agents not in it become inactive."""
+    from outbound.staff import agents
+
     roster = agents.read_roster(file)
     active, dropped = agents.save_roster(app.engine, roster)
     click.echo(
@@ -37,6 +36,9 @@ def agents_import(app: App, file: Path) -> None:
 @click.pass_obj
 def agents_list(app: App, date: dt.datetime | None, fmt: str) -> None:
     """The active agents, with who is absent on the day."""
+    from outbound import output
+    from outbound.staff import agents
+
     with app.engine.connect() as connection:
         roster = agents.roster_on(connection, app.day(date))
     roster["skills"] = roster["skills"].map("、".join)
@@ -50,6 +52,8 @@ def agents_list(app: App, date: dt.datetime | None, fmt: str) -> None:
 @click.pass_obj
 def agents_absent(app: App, agent_id: str, date: dt.datetime | None, reason: str | None) -> None:
     """Mark AGENT_ID absent on the day: the run moves their work to colleagues."""
+    from outbound.staff import agents
+
     day = app.day(date)
     agents.mark_absent(app.engine, agent_id, day, reason)
     click.echo(f"{agent_id} absent on {day}")
@@ -62,7 +66,7 @@ def suppress_group() -> None:
 
 REASON = click.option(
     "--reason",
-    type=click.Choice(list(suppression.REASONS)),
+    type=ChoiceOf("outbound.contact.suppression:REASONS"),
     default="do_not_call",
     show_default=True,
 )
@@ -74,6 +78,8 @@ REASON = click.option(
 @click.pass_obj
 def suppress_add(app: App, phones: tuple[str, ...], reason: str) -> None:
     """Put PHONES on the suppression list."""
+    from outbound.contact import suppression
+
     added, known = suppression.add_numbers(app.config, app.engine, list(phones), reason, "cli")
     click.echo(f"{added} added" + (f", {known} already there" if known else ""))
 
@@ -84,6 +90,8 @@ def suppress_add(app: App, phones: tuple[str, ...], reason: str) -> None:
 @click.pass_obj
 def suppress_import(app: App, file: Path, reason: str) -> None:
     """Put every number of FILE (the first column of a CSV, or one a line) on the list."""
+    from outbound.contact import suppression
+
     numbers = suppression.read_numbers(file)
     added, known = suppression.add_numbers(app.config, app.engine, numbers, reason, file.name)
     click.echo(f"{file}: {added} added" + (f", {known} already there" if known else ""))
@@ -94,5 +102,8 @@ def suppress_import(app: App, file: Path, reason: str) -> None:
 @click.pass_obj
 def suppress_list(app: App, fmt: str) -> None:
     """Every suppressed number, oldest first."""
+    from outbound import output
+    from outbound.contact import suppression
+
     frame = suppression.listing(app.engine)
     output.emit(fmt, frame, {"suppressions": output.records(frame)})

@@ -8,10 +8,7 @@ from typing import Literal
 
 import click
 
-from outbound import output
-from outbound.cli import FORMAT, OUTPUT, App, cli
-from outbound.extract import snapshots
-from outbound.messages import scores
+from outbound.cli import FORMAT, OUTPUT, App, ChoiceOf, cli
 
 
 @cli.command("scores")
@@ -21,7 +18,7 @@ from outbound.messages import scores
 )
 @click.option(
     "--by",
-    type=click.Choice(list(scores.BY)),
+    type=ChoiceOf("outbound.messages.scores:BY"),
     default="campaign",
     show_default=True,
     help="One row per campaign, or per agent who made the call.",
@@ -41,6 +38,10 @@ def scores_command(
     """NPS and satisfaction from the survey SMS sent after reached calls: asked, replies,
     scores, promoters (9-10, or 4-5 on satisfaction), passives and detractors (0-6, or 1-2).
     With --unparsed: the replies of unanswered surveys that a person must read."""
+    from outbound import output
+    from outbound.extract import snapshots
+    from outbound.messages import scores
+
     month = month and snapshots.parse_month(month)
     shown = f" of {month}" if month else ""
     if unparsed:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
-import pandas as pd
 
-from outbound import output
-from outbound.cli import FORMAT, App, cli
-from outbound.staff import users
+from outbound.cli import FORMAT, App, ChoiceOf, cli
 
 
 @cli.group("users")
@@ -30,7 +27,7 @@ PASSWORD_STDIN = click.option(
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(users.ROLES), required=True)
+@click.option("--role", type=ChoiceOf("outbound.staff.users:ROLES"), required=True)
 @click.option("--agent", "agent_id", help="The agent id, for an agent user.")
 @click.option("--supervisor", "supervisor_id", help="The roster's supervisor id (班长).")
 @PASSWORD_STDIN
@@ -45,6 +42,8 @@ def users_add(
 ) -> None:
     """Add user NAME as agent (tied to --agent), supervisor (of the teams of --supervisor),
     marketing or admin. The password is asked for, or read with --password-stdin."""
+    from outbound.staff import users
+
     if agent_id and supervisor_id:
         raise click.UsageError("give --agent or --supervisor, not both")
     person = agent_id or supervisor_id
@@ -58,6 +57,8 @@ def users_add(
 @click.pass_obj
 def users_password(app: App, name: str, password_stdin: bool) -> None:
     """Set NAME's password; this lifts a lockout and logs NAME out everywhere."""
+    from outbound.staff import users
+
     users.set_password(app.engine, name, _password(password_stdin))
     click.echo(f"password of {name} changed")
 
@@ -67,6 +68,8 @@ def users_password(app: App, name: str, password_stdin: bool) -> None:
 @click.pass_obj
 def users_token(app: App, name: str) -> None:
     """Print a new API token for NAME (Authorization: Bearer TOKEN); the old one stops working."""
+    from outbound.staff import users
+
     click.echo(users.new_token(app.engine, name))
 
 
@@ -74,6 +77,8 @@ def users_token(app: App, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def users_remove(app: App, name: str) -> None:
+    from outbound.staff import users
+
     users.remove(app.engine, name)
     click.echo(f"user {name} removed")
 
@@ -83,6 +88,11 @@ def users_remove(app: App, name: str) -> None:
 @click.pass_obj
 def users_list(app: App, fmt: str) -> None:
     """The users, their roles and whom they stand for; never their passwords."""
+    import pandas as pd
+
+    from outbound import output
+    from outbound.staff import users
+
     with app.engine.connect() as connection:
         found = pd.DataFrame(
             users.listing(connection),

@@ -8,12 +8,8 @@ import signal
 import threading
 
 import click
-import sqlalchemy as sa
 
-from outbound import output
 from outbound.cli import FORMAT, App, cli
-from outbound.schedule import jobs
-from outbound.store import orders
 
 
 @cli.command("serve")
@@ -79,6 +75,12 @@ def scheduler_command(app: App) -> None:
 @click.pass_obj
 def jobs_command(app: App, limit: int, fmt: str) -> None:
     """The scheduled jobs' latest runs: started, finished, failed with the error."""
+    import sqlalchemy as sa
+
+    from outbound import output
+    from outbound.schedule import jobs
+    from outbound.store import orders
+
     table = jobs.JOB_RUNS
     with app.engine.connect() as connection:
         runs = orders.frame(

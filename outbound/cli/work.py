@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from outbound import output
-from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, fail_on
-from outbound.errors import UserError
-from outbound.orders import outcomes, supervision, worklists
-from outbound.plan import daily, explain
-from outbound.results import monthly, verdict
-from outbound.store import orders
-from outbound.workspace.campaigns import Campaign, load_campaigns
+from outbound.cli import DATE, FORMAT, FORMATS, OUTPUT, App, ChoiceOf, cli, fail_on
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from outbound.plan import daily
+    from outbound.workspace.campaigns import Campaign
 
 MOMENT = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
 
 
 def _campaigns(app: App) -> dict[str, Campaign]:
+    from outbound.workspace.campaigns import load_campaigns
+
     loaded, problems = load_campaigns(app.config)
     fail_on(problems)
     return {campaign.name: campaign for campaign in loaded}
@@ -32,6 +33,9 @@ def _campaigns(app: App) -> dict[str, Campaign]:
 def run_command(app: App, date: dt.datetime | None) -> None:
     """The daily run: plan the campaigns, assign the calls, write the day's work orders.
     Running a day twice changes nothing."""
+    from outbound import output
+    from outbound.plan import daily
+
     day = app.day(date)
     result = daily.run_day(app.config, app.engine, day, app.now())
     if result.status == "already ran":
@@ -52,6 +56,8 @@ def run_command(app: App, date: dt.datetime | None) -> None:
 
 
 def _plans(result: daily.DayResult) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(result.campaigns)
 
 
@@ -71,6 +77,9 @@ def calls_command(
     output_path: Path | None,
 ) -> None:
     """AGENT's call list for the day, with each customer's script."""
+    from outbound import output
+    from outbound.orders import worklists
+
     day = app.day(date)
     with app.engine.connect() as connection:
         listed = output.in_zone(
@@ -114,6 +123,8 @@ def outcome_command(
     agent: str | None,
 ) -> None:
     """Record what happened with work order ITEM."""
+    from outbound.orders import outcomes
+
     at = callback_at.replace(tzinfo=app.config.tz) if callback_at else None
     recorded = outcomes.record(
         app.config,
@@ -144,6 +155,8 @@ def outcome_command(
 @click.pass_obj
 def return_command(app: App, item: int, agent: str, reason: str) -> None:
     """Give work order ITEM back; the next run assigns it to someone else."""
+    from outbound.orders import outcomes
+
     outcomes.give_back(app.engine, item, agent, reason, app.now(), app.config.tz)
     click.echo(f"work order {item} returned; the next run reassigns it")
 
@@ -152,8 +165,7 @@ def return_command(app: App, item: int, agent: str, reason: str) -> None:
 @click.option("--overdue", is_flag=True, help="Only open orders past their deadline.")
 @click.option("--agent", help="Only this agent's orders.")
 @click.option(
-    "--state",
-    help=f"Only orders in this state ({', '.join(orders.OPEN_STATES + orders.CLOSED_STATES)}).",
+    "--state", type=ChoiceOf("outbound.store.orders:STATES"), help="Only orders in this state."
 )
 @click.option("--history", "order_id", type=int, help="The event log of one order.")
 @FORMAT
@@ -169,6 +181,11 @@ def orders_command(
     output_path: Path | None,
 ) -> None:
     """Work orders for supervisors: what is open, overdue, whose, and each one's history."""
+    from outbound import output
+    from outbound.errors import UserError
+    from outbound.orders import worklists
+    from outbound.store import orders
+
     with app.engine.connect() as connection:
         if order_id is not None:
             events = output.in_zone(orders.history(connection, order_id), app.config.tz)
@@ -196,7 +213,7 @@ def orders_command(
 @click.option("--campaign", help="Only this campaign (with --month).")
 @click.option(
     "--by",
-    type=click.Choice(verdict.BREAKDOWNS),
+    type=ChoiceOf("outbound.results.verdict:BREAKDOWNS"),
     default="campaign",
     show_default=True,
     help="With --month: the lift of the whole campaign, or per region, script version, agent "
@@ -205,7 +222,7 @@ def orders_command(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*output.FORMATS, "html"]),
+    type=click.Choice([*FORMATS, "html"]),
     default="table",
     show_default=True,
     help="table for people, csv or json for programs; html (with --month): a page with charts. "
@@ -226,6 +243,10 @@ def report_command(
     quota attainment, overdue. With --month M: did the campaigns of M work, judged by their
     success rules on M+1's extract against their holdouts (Wilson 95% intervals, p-values),
     and what they did: reach, quota attainment per agent and per day, SMS waves."""
+    from outbound import output
+    from outbound.errors import UserError
+    from outbound.orders import worklists
+
     if month is not None or campaign is not None:
         _lift_report(app, month, campaign, by, fmt, output_path)
         return
@@ -260,6 +281,9 @@ SCORE_COLUMNS = {
 def _lift_report(
     app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
 ) -> None:
+    from outbound import output
+    from outbound.results import monthly, verdict
+
     month = verdict.judged_month(app.engine, month)
     campaigns = list(_campaigns(app).values())
     report = monthly.build(app.config, app.engine, campaigns, month, by, name)
@@ -288,6 +312,9 @@ def _lift_report(
 @click.pass_obj
 def why_command(app: App, line_id: str, date: dt.datetime | None, fmt: str) -> None:
     """Which rule kept LINE_ID out of which campaign on the day (or which order it has)."""
+    from outbound import output
+    from outbound.plan import daily, explain
+
     day = app.day(date)
     campaigns, chosen = daily.active(app.config, day)
     month, verdicts = explain.why(app.config, app.engine, campaigns, chosen, line_id, app.now())
@@ -307,6 +334,8 @@ def why_command(app: App, line_id: str, date: dt.datetime | None, fmt: str) -> N
 @click.pass_obj
 def reassign_command(app: App, order_id: int, to_agent: str, by: str) -> None:
     """Move work order ORDER_ID to another agent, onto their list today."""
+    from outbound.orders import supervision
+
     moved = supervision.reassign(
         app.config, app.engine, _campaigns(app), order_id, to_agent, by, app.now()
     )
@@ -322,5 +351,7 @@ def reassign_command(app: App, order_id: int, to_agent: str, by: str) -> None:
 @click.pass_obj
 def urge_command(app: App, order_id: int, by: str) -> None:
     """Urge whoever has work order ORDER_ID (logged in its history)."""
+    from outbound.orders import supervision
+
     detail = supervision.urge(app.engine, order_id, by, app.now())
     click.echo(f"work order {order_id}: urged {detail}")

@@ -79,8 +79,8 @@ def listing(
     if agent:
         query = query.where(ORDERS.c.agent_id == agent)
     if state:
-        if state not in orders.OPEN_STATES + orders.CLOSED_STATES:
-            known = ", ".join(orders.OPEN_STATES + orders.CLOSED_STATES)
+        if state not in orders.STATES:
+            known = ", ".join(orders.STATES)
             raise UserError(f"unknown state {state!r}; states: {known}")
         query = query.where(ORDERS.c.state == state)
     return orders.frame(connection, query.order_by(ORDERS.c.due_at, ORDERS.c.id))

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from outbound.rules.tree import (
+    LINE_ID,
     Arith,
     Call,
     Column,
@@ -29,7 +30,6 @@ from outbound.rules.tree import (
 
 Values: TypeAlias = Any  # a pyarrow ChunkedArray, Array or Scalar
 
-LINE_ID = "line_id"
 _EPOCH = datetime.date(1970, 1, 1)
 _NULL_BOOL = pa.scalar(None, pa.bool_())
 _COMPARE: dict[str, Callable[..., Any]] = {

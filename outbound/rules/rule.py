@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import sqlalchemy as sa
-
-from outbound.rules import frame, sql
 from outbound.rules.describe import describe
 from outbound.rules.errors import Problem, RuleError
 from outbound.rules.parse import parse_rule
-from outbound.rules.tree import Column, ColumnType, Node, walk
+from outbound.rules.tree import LINE_ID, Column, ColumnType, Node, walk
+
+# pandas and SQLAlchemy are imported by the two compilers, when a rule is first run: checking
+# a workspace's rules needs neither.
+if TYPE_CHECKING:
+    import pandas as pd
+    import sqlalchemy as sa
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Rule:
     ) -> pd.Series:
         """The lines of CURRENT the rule selects, as a bool Series on current.index; prev.X is
         looked up in PREVIOUS by line_id, and is null for a line absent there."""
+        from outbound.rules import frame
+
         return frame.evaluate(self.tree, current, previous, self.prev_columns, _day(as_of))
 
     def clause(
@@ -38,6 +42,8 @@ class Rule:
     ) -> sa.ColumnElement[Any]:
         """The rule as a WHERE clause over CURRENT and PREVIOUS (LEFT OUTER JOINed on line_id
         by the caller); with no PREVIOUS, prev.X is NULL."""
+        from outbound.rules import sql
+
         return sql.to_clause(self.tree, current, previous, _day(as_of))
 
     def describe(self) -> str:
@@ -68,9 +74,11 @@ def select_line_ids(
     rule: Rule, current: sa.FromClause, previous: sa.FromClause | None, as_of: datetime.date
 ) -> sa.Select[Any]:
     """SELECT current.line_id FROM current LEFT OUTER JOIN previous ON line_id WHERE the rule."""
-    query = sa.select(current.c[frame.LINE_ID])
+    import sqlalchemy as sa
+
+    query = sa.select(current.c[LINE_ID])
     if previous is not None:
-        joined = current.outerjoin(previous, current.c[frame.LINE_ID] == previous.c[frame.LINE_ID])
+        joined = current.outerjoin(previous, current.c[LINE_ID] == previous.c[LINE_ID])
         query = query.select_from(joined)
     return query.where(rule.clause(current, previous, as_of))
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+# Every extract has this column; prev.X is looked up by it.
+LINE_ID = "line_id"
 ColumnType = Literal["str", "int", "float", "bool", "date", "datetime", "category"]
 ValueType = Literal["str", "int", "float", "bool", "date", "datetime"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]

@@ -15,6 +15,7 @@ from outbound.store.models import Event, ListItem, WorkOrder
 
 OPEN_STATES = ("open", "assigned", "in_progress", "returned")
 CLOSED_STATES = ("done", "expired")
+STATES = OPEN_STATES + CLOSED_STATES
 ORDERS = cast(sa.Table, WorkOrder.__table__)
 EVENTS = cast(sa.Table, Event.__table__)
 LIST_ITEMS = cast(sa.Table, ListItem.__table__)
