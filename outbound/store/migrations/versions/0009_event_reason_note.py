@@ -20,6 +20,15 @@ _OLD_DETAIL = re.compile(
     r"(?:(?:; )?(?P<callback>callback at \d{4}-\d\d-\d\d \d\d:\d\d))?",
     re.DOTALL,
 )
+_EVENTS = sa.table(
+    "events",
+    sa.column("id", sa.BigInteger()),
+    sa.column("kind", sa.String()),
+    sa.column("detail", sa.Text()),
+    sa.column("reason", sa.String()),
+    sa.column("note", sa.Text()),
+    sa.column("callback_at", sa.DateTime(timezone=True)),
+)
 
 
 def upgrade() -> None:
@@ -27,18 +36,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reason", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("callback_at", sa.DateTime(timezone=True), nullable=True))
-    events = sa.table(
-        "events",
-        sa.column("id", sa.BigInteger()),
-        sa.column("kind", sa.String()),
-        sa.column("detail", sa.Text()),
-        sa.column("reason", sa.String()),
-        sa.column("note", sa.Text()),
-    )
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(events.c.id, events.c.detail).where(
-            events.c.kind == "outcome", events.c.detail.is_not(None)
+        sa.select(_EVENTS.c.id, _EVENTS.c.detail).where(
+            _EVENTS.c.kind == "outcome", _EVENTS.c.detail.is_not(None)
         )
     ).all()
     moved = [
@@ -53,8 +54,8 @@ def upgrade() -> None:
     ]
     if moved:
         connection.execute(
-            sa.update(events)
-            .where(events.c.id == sa.bindparam("event"))
+            sa.update(_EVENTS)
+            .where(_EVENTS.c.id == sa.bindparam("event"))
             .values(
                 reason=sa.bindparam("reason"),
                 note=sa.bindparam("note"),
@@ -65,23 +66,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    events = sa.table(
-        "events",
-        sa.column("id", sa.BigInteger()),
-        sa.column("kind", sa.String()),
-        sa.column("detail", sa.Text()),
-        sa.column("reason", sa.String()),
-        sa.column("note", sa.Text()),
-        sa.column("callback_at", sa.DateTime(timezone=True)),
-    )
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(events).where(
-            events.c.kind == "outcome",
+        sa.select(_EVENTS).where(
+            _EVENTS.c.kind == "outcome",
             sa.or_(
-                events.c.reason.is_not(None),
-                events.c.note.is_not(None),
-                events.c.callback_at.is_not(None),
+                _EVENTS.c.reason.is_not(None),
+                _EVENTS.c.note.is_not(None),
+                _EVENTS.c.callback_at.is_not(None),
             ),
         )
     ).all()
@@ -104,8 +96,8 @@ def downgrade() -> None:
     ]
     if written:
         connection.execute(
-            sa.update(events)
-            .where(events.c.id == sa.bindparam("event"))
+            sa.update(_EVENTS)
+            .where(_EVENTS.c.id == sa.bindparam("event"))
             .values(detail=sa.bindparam("joined")),
             written,
         )
