@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = (
     "import datetime as dt, sys\n"
     "from zoneinfo import ZoneInfo\n"
-    "from outbound import jobs\n"
+    "from outbound.schedule import jobs\n"
     "now = dt.datetime.fromisoformat(sys.argv[2]).replace(tzinfo=ZoneInfo('Asia/Shanghai'))\n"
     "print(jobs.daily_run(sys.argv[1], now))\n"
 )

@@ -55,7 +55,7 @@ def test_a_slot_is_worked_once_and_a_failure_is_recorded_with_its_error(workspac
 def test_two_processes_watching_deadlines_in_one_slot_do_it_once(workspace: Path) -> None:
     script = (
         "import datetime as dt, sys\n"
-        "from outbound import jobs\n"
+        "from outbound.schedule import jobs\n"
         "now = dt.datetime.fromisoformat(sys.argv[2])\n"
         "print(jobs.deadline_watch(sys.argv[1], now))\n"
     )
