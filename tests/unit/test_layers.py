@@ -29,7 +29,8 @@ RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
 
 
 def _imported(path: Path, root: Path) -> set[str]:
-    """The packages and modules right under ROOT that PATH imports, absolutely or relatively."""
+    """The modules of ROOT's package that PATH imports, absolutely or relatively, as dotted names
+    (`from outbound import output` names outbound.output)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = [root.name, *path.parent.relative_to(root).parts]
     found: set[str] = set()
@@ -42,10 +43,7 @@ def _imported(path: Path, root: Path) -> set[str]:
             names = [module] + [f"{module}.{alias.name}" for alias in node.names]
         else:
             continue
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == root.name and len(parts) > 1:
-                found.add(parts[1])
+        found |= {name for name in names if name.startswith(root.name + ".")}
     return found
 
 
@@ -58,7 +56,7 @@ def upward_imports(root: Path) -> list[str]:
             if part != "__init__":
                 problems.append(f"{path}: {part} is in no layer of LAYERS")
             continue
-        for name in sorted(_imported(path, root) - {part}):
+        for name in sorted({n.split(".")[1] for n in _imported(path, root)} - {part}):
             if name in RANK and RANK[name] >= RANK[part]:
                 problems.append(f"{path}: {part} imports {name}, which is not below it")
     return problems
@@ -67,6 +65,24 @@ def upward_imports(root: Path) -> list[str]:
 def test_every_import_of_the_engine_runs_down_the_layers() -> None:
     root = Path(outbound.__file__).parent
     assert upward_imports(root) == []
+
+
+# The pure core: frames and values in, frames and values out, nothing of the engine's store,
+# network or clock; each may import its own modules and those named here.
+PURE = {"rules": {"outbound.errors"}, "plan/assignment": set()}
+
+
+@pytest.mark.parametrize("folder", sorted(PURE))
+def test_the_pure_core_imports_nothing_of_the_engine_around_it(folder: str) -> None:
+    root = Path(outbound.__file__).parent
+    allowed = {"outbound." + folder.replace("/", "."), *PURE[folder]}
+    for path in sorted((root / folder).rglob("*.py")):
+        others = {
+            name
+            for name in _imported(path, root)
+            if not any(name == a or name.startswith(a + ".") for a in allowed)
+        }
+        assert others == set(), path
 
 
 def test_every_package_and_module_of_the_engine_has_a_layer() -> None:

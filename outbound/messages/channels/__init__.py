@@ -1,4 +1,5 @@
-"""Where messages leave: one module a channel, one error type that says what to do next."""
+"""Where messages leave: one module a channel, one error type that says what to do next.
+A channel knows config.toml and the message in hand, nothing of the outbox or the store."""
 
 from __future__ import annotations
 

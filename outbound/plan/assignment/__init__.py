@@ -1,5 +1,6 @@
 """The day's assignment of call work to agents: work carried over from earlier days first, then
-each campaign's new candidates up to its daily quota per agent. Pure: frames in, frames out."""
+each campaign's new candidates up to its daily quota per agent. Pure: frames in, frames out;
+it imports nothing of the engine but its own modules."""
 
 from __future__ import annotations
 
