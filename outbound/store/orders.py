@@ -116,5 +116,15 @@ def ids_of(
 
 
 def history(connection: sa.Connection, order_id: int) -> pd.DataFrame:
-    query = sa.select(EVENTS.c.at, EVENTS.c.actor, EVENTS.c.kind, EVENTS.c.code, EVENTS.c.detail)
+    """ORDER_ID's events, oldest first; an outcome's with its reason, note and callback time."""
+    query = sa.select(
+        EVENTS.c.at,
+        EVENTS.c.actor,
+        EVENTS.c.kind,
+        EVENTS.c.code,
+        EVENTS.c.reason,
+        EVENTS.c.note,
+        EVENTS.c.callback_at,
+        EVENTS.c.detail,
+    )
     return frame(connection, query.where(EVENTS.c.order_id == order_id).order_by(EVENTS.c.id))

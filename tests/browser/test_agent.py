@@ -36,5 +36,5 @@ def test_an_agent_records_an_outcome_and_the_counter_moves(
     expect(page.locator("#progress strong")).to_have_text("1")
     assert page.url.endswith("/agent")  # recorded in place, no page load
     history = site.center.json("orders", "--history", str(calls[0]["item"]))["events"]
-    assert history[-2]["code"] == "declined" and "客户说下月再考虑" in history[-2]["detail"]
+    assert (history[-2]["code"], history[-2]["note"]) == ("declined", "客户说下月再考虑")
     shot(page, "agent-recorded")

@@ -86,6 +86,12 @@ def test_a_callback_comes_first_on_the_agents_list_on_its_day(center: Center) ->
     first = center.calls("A05", NEXT)[0]
     assert str(first["item"]) == item
     assert first["callback_at"] == f"{NEXT} 15:00:00"
+    asked = center.json("orders", "--history", item)["events"][-2]
+    assert (asked["kind"], asked["code"], asked["callback_at"]) == (
+        "outcome",
+        "callback",
+        f"{NEXT} 15:00:00",
+    )
 
 
 def test_a_callback_outside_calling_hours_is_refused(center: Center) -> None:
@@ -144,7 +150,19 @@ def test_the_zero_usage_outcome_asks_why_the_line_is_unused(center: Center) -> N
         "outcome", item, "--code", "declined", "--reason", "lazy", now=f"{DAY} 10:00"
     )
     assert "unknown reason 'lazy'" in wrong
-    center.ok("outcome", item, "--code", "declined", "--reason", "uses_mobile", now=f"{DAY} 10:00")
+    center.ok(
+        "outcome",
+        item,
+        *("--code", "declined", "--reason", "uses_mobile", "--note", "在外地打工"),
+        now=f"{DAY} 10:00",
+    )
+    events = center.json("orders", "--history", item)["events"]
+    recorded = next(e for e in events if e["kind"] == "outcome")
+    assert (recorded["reason"], recorded["note"], recorded["detail"]) == (
+        "uses_mobile",
+        "在外地打工",
+        None,
+    )
 
 
 def test_an_escalation_is_followed_up_warned_and_expired_by_its_deadline(center: Center) -> None:
