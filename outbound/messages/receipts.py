@@ -4,19 +4,16 @@ customers send (opt-outs act at once, anything else waits for an agent)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbound.messages import outbox, scores
+from outbound.messages import keywords, outbox, scores
 from outbound.store import orders
 from outbound.store.models import InboundMessage, Suppression
 from outbound.store.orders import ORDERS
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "T", "退订"}
-START_WORDS = {"START", "UNSTOP", "订阅"}
 # Twilio's message and call statuses, as our outbox states.
 STATES = {
     "accepted": "sent",
@@ -129,8 +126,7 @@ def inbound(connection: sa.Connection, form: dict[str, str], now: dt.datetime) -
     evidence), START words lift an opt-out, an answer to a survey the number was asked is its
     score (or kept unread for a person), anything else is kept for an agent."""
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
-    word = re.sub(r"[\s。.!！]+", "", body).upper()
-    action = "stop" if word in STOP_WORDS else "start" if word in START_WORDS else "kept"
+    action: str = keywords.wish(body) or "kept"
     with Session(bind=connection) as session:
         if sid and session.scalar(
             sa.select(InboundMessage.id).where(InboundMessage.provider_id == sid)

@@ -3,20 +3,25 @@ against Twilio's OpenAPI description, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import requests
 
-from outbound.messages.channels.twilio import voice_twiml
+from outbound.config import TwilioSettings
+from outbound.messages.channels import Outgoing, TransportError
+from outbound.messages.channels.twilio import Twilio, voice_twiml
 from tests.e2e.conftest import DAY, Center, channels
 from tests.peers.twilio import ACCOUNT, TOKEN, Answer, TwilioPeer
 
@@ -96,16 +101,60 @@ def test_a_5xx_or_a_timeout_after_twilio_created_the_message_is_settled_without_
     assert {m["state"] for m in outbox(center)} == {"sent"}
 
 
+@pytest.mark.parametrize("cut", ["before", "midway"])
+def test_an_answer_cut_off_after_twilio_accepted_is_asked_about_not_sent_again(
+    center: Center, peer: TwilioPeer, cut: str
+) -> None:
+    due = outbox(center)
+    peer.script.append(Answer(cut=cut))
+    out = center.ok("send", now=f"{DAY} 09:00")
+    assert "1 unknown" in out and f"{len(due) - 1} sent" in out
+    again = center.ok("send", now=f"{DAY} 09:10")
+    assert "1 left in sending by an earlier wave settled" in again
+    assert sorted(c.outbox_id for c in peer.created) == sorted(m["id"] for m in due)
+    assert {m["state"] for m in outbox(center)} == {"sent"}
+
+
+def test_a_refused_connection_sent_nothing_and_is_tried_again() -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    settings = TwilioSettings(api_base=f"http://127.0.0.1:{port}", from_number="+15005550006")
+    twilio = Twilio(settings, ACCOUNT, TOKEN, "https://engine.example.cn")
+    message = Outgoing(1, "sms", "+8613993412345", "您好", dt.datetime.now(dt.UTC))
+    with pytest.raises(TransportError) as refused:
+        twilio.send(message)
+    assert refused.value.effect == "retry"
+
+
+def test_an_error_about_one_recipient_or_one_message_fails_that_message_alone(
+    center: Center, peer: TwilioPeer
+) -> None:
+    due = outbox(center)
+    peer.script.append(Answer(status=400, code=21612, create=False))
+    peer.script.append(Answer(status=400, code=21617, create=False))
+    out = center.ok("send", now=f"{DAY} 09:00")
+    assert "stopped" not in out and f"{len(due) - 2} sent" in out
+    failed = sorted(m["error_code"] for m in outbox(center) if m["state"] == "failed")
+    assert failed == ["21612", "21617"]
+
+
 def test_invalid_and_opted_out_numbers_go_on_the_suppression_list(
     center: Center, peer: TwilioPeer
 ) -> None:
     peer.script.append(Answer(status=400, code=21211, create=False))
     peer.script.append(Answer(status=400, code=21610, create=False))
+    peer.script.append(Answer(status=400, code=30005, create=False))
     center.ok("send", now=f"{DAY} 09:00")
     failed = [m for m in outbox(center) if m["state"] == "failed"]
-    assert sorted(m["error_code"] for m in failed) == ["21211", "21610"]
+    assert sorted(m["error_code"] for m in failed) == ["21211", "21610", "30005"]
     reasons = {s["phone"]: s["reason"] for s in center.json("suppress", "list")["suppressions"]}
-    assert sorted(reasons[m["phone"]] for m in failed) == ["opt_out", "wrong_number"]
+    assert sorted(reasons[m["phone"]] for m in failed) == [
+        "opt_out",
+        "wrong_number",
+        "wrong_number",
+    ]
 
 
 def test_a_permission_error_stops_the_wave_and_says_why(center: Center, peer: TwilioPeer) -> None:
@@ -198,8 +247,22 @@ def test_a_voice_message_is_a_call_whose_twiml_says_the_text_in_chinese(
 def test_a_recording_url_as_the_voice_text_is_played() -> None:
     twiml = voice_twiml("https://cdn.example.cn/提醒.mp3", "zh-CN")
     assert twiml == "<Response><Play>https://cdn.example.cn/提醒.mp3</Play></Response>"
+    signed = voice_twiml(" https://cdn.example.cn/r/提醒.WAV?sig=ab12&exp=1700000000\n", "zh-CN")
+    assert signed == (
+        "<Response><Play>https://cdn.example.cn/r/提醒.WAV?sig=ab12&amp;exp=1700000000</Play>"
+        "</Response>"
+    )
+    assert "<Say" in voice_twiml("https://cdn.example.cn/notes.txt?as=.mp3", "zh-CN")
     assert "<Say" in voice_twiml("余额不足 & 请充值", "zh-CN")
     assert "&amp;" in voice_twiml("余额不足 & 请充值", "zh-CN")
+
+
+def test_control_characters_of_a_script_are_left_out_of_the_twiml() -> None:
+    twiml = voice_twiml("您好\x07，您的余额\x00不足\x1b[0m。\n请及时充值\t谢谢", "zh-CN")
+    assert twiml == (
+        '<Response><Say language="zh-CN">您好，您的余额不足[0m。\n请及时充值\t谢谢</Say></Response>'
+    )
+    ElementTree.fromstring(twiml)  # well-formed XML
 
 
 def test_a_number_suppressed_after_the_run_is_blocked_not_sent(

@@ -134,7 +134,7 @@ def test_an_unreachable_handset_is_tried_again_and_a_landline_suppressed(
     assert reasons == {second["phone"]: "wrong_number"}
 
 
-@pytest.mark.parametrize("word", ["TD", "退订", " stop ", "Unsubscribe"])
+@pytest.mark.parametrize("word", ["TD", "退订", " stop ", "Unsubscribe", "ＴＤ", "回复TD退订"])
 def test_an_opt_out_word_suppresses_the_number_and_start_lifts_it(
     center: Center,
     peer: TwilioPeer,

@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError
 
 from outbound.config import TwilioSettings
 from outbound.messages.channels import Outgoing, TransportError
 
 # What Twilio's error codes mean for us (see its error dictionary).
-WRONG_NUMBER = {"21211", "21614", "30006"}
+WRONG_NUMBER = {"21211", "21614", "30005", "30006"}
 OPTED_OUT = {"21610"}
-STOP_WAVE = {"20003", "20404", "21408", "21606", "21611", "21612", "21617", "21659", "21660"}
+# About the account, the sender or the region: nothing more can go. Codes about one recipient
+# or one message (21612 unreachable by SMS, 21617 body too long) fail that message alone.
+STOP_WAVE = {"20003", "20404", "21408", "21606", "21611", "21659", "21660"}
 TWIML_LIMIT = 4000
+# XML 1.0 takes tab, line feed and carriage return of the C0 controls; Twilio rejects the rest.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class Twilio:
@@ -49,10 +55,15 @@ class Twilio:
         except TwilioException as exc:
             code = str(getattr(exc, "code", "") or "")
             raise TransportError(f"Twilio: {exc}", "failed", code or None) from None
-        except requests.ConnectionError as exc:  # the request never reached Twilio
-            raise TransportError(f"cannot reach Twilio: {exc}", "retry") from None
-        except requests.Timeout:
-            raise TransportError("Twilio did not answer in time", "unknown") from None
+        except requests.ConnectionError as exc:
+            if _never_left(exc):
+                raise TransportError(f"cannot reach Twilio: {exc}", "retry") from None
+            raise TransportError(
+                f"the connection to Twilio broke after the request: {exc}", "unknown"
+            ) from None
+        except (requests.RequestException, ValueError) as exc:
+            # A timeout, an answer cut off or unreadable: the message may exist all the same.
+            raise TransportError(f"Twilio's answer was lost: {exc}", "unknown") from None
 
     def _sms(self, message: Outgoing, callback: str) -> str:
         sender = (
@@ -63,7 +74,7 @@ class Twilio:
         sent = self.client.messages.create(
             to=message.phone, body=message.body, status_callback=callback, **sender
         )
-        return str(sent.sid)
+        return _sid(sent.sid)
 
     def _call(self, message: Outgoing, callback: str) -> str:
         if not self.settings.voice_from:
@@ -80,7 +91,7 @@ class Twilio:
             status_callback=callback,
             status_callback_event=["initiated", "ringing", "answered", "completed"],
         )
-        return str(call.sid)
+        return _sid(call.sid)
 
     def find(self, message: Outgoing) -> str | None:
         since = message.sending_since - dt.timedelta(minutes=1)
@@ -102,10 +113,30 @@ class Twilio:
 
 
 def voice_twiml(text: str, language: str) -> str:
-    """TwiML that plays TEXT when it is the URL of a recording (.mp3, .wav), else says it."""
-    if re.fullmatch(r"https?://\S+\.(mp3|wav)", text.strip(), re.IGNORECASE):
+    """TwiML that plays TEXT when it is the URL of a recording (.mp3, .wav, a query string
+    allowed), else says it; characters XML cannot carry are left out."""
+    text = _NOT_IN_XML.sub("", text)
+    url = urlsplit(text.strip())
+    if (
+        url.scheme in ("http", "https")
+        and url.netloc
+        and re.search(r"\.(mp3|wav)$", url.path, re.IGNORECASE)
+    ):
         return f"<Response><Play>{escape(text.strip())}</Play></Response>"
     return f'<Response><Say language="{escape(language)}">{escape(text)}</Say></Response>'
+
+
+def _never_left(error: requests.ConnectionError) -> bool:
+    """Whether the connection failed before the request was sent (refused, no route, name not
+    found, connect timeout): only then is sending again safe without asking."""
+    cause = error.args[0] if error.args else None
+    return isinstance(getattr(cause, "reason", cause), ConnectTimeoutError)
+
+
+def _sid(sid: object) -> str:
+    if not isinstance(sid, str) or not sid:
+        raise TransportError("Twilio's answer carried no sid", "unknown")
+    return sid
 
 
 def _mapped(status: int, code: str, text: str) -> TransportError:

@@ -11,6 +11,7 @@ import email.utils
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -34,6 +35,9 @@ class Answer:
     code: int | None = None
     create: bool = True  # the message exists afterwards, whatever the answer says
     sleep: float = 0.0
+    # How the answer is cut: "before" closes the connection without a word once the request
+    # was read; "midway" sends the headers and half the body, then closes.
+    cut: str | None = None
 
 
 @dataclass
@@ -188,6 +192,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _cut(self, how: str, payload: dict[str, Any]) -> None:
+        self.close_connection = True
+        if how == "midway":
+            data = json.dumps(payload).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+
     def _authorised(self) -> bool:
         expected = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
         return self.headers.get("Authorization") == expected
@@ -266,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.peer.created.append(record)
         if answer.sleep:
             time.sleep(answer.sleep)
+        if answer.cut is not None:
+            self._cut(answer.cut, _resource(record, ACCOUNT) if record else {})
+            return
         if answer.status >= 300 or record is None:
             code = answer.code or answer.status
             self._reply(
