@@ -155,6 +155,7 @@ class ChannelSettings(_Strict):
     public_url: str | None = Field(default=None, pattern=r"^https?://")
     rate_per_second: float = Field(default=10, gt=0)
     concurrency: int = Field(default=8, ge=1, le=64)
+    # A message throttled (429) this many times stops the wave; it stays due for the next.
     max_tries: int = Field(default=5, ge=1)
     sending_window: tuple[dt.time, dt.time] = (dt.time(8), dt.time(21))
     signature: str = "【中国电信】"

@@ -33,7 +33,8 @@ STATES = {
     "failed": "failed",
     "canceled": "failed",
 }
-# Delivery failures a later try may get past (an unreachable handset, an unknown error).
+# Delivery failures a later try may get past (an unreachable handset, an unknown error): the
+# first message is tried once more, an hour later.
 WORTH_ANOTHER_TRY = {"30003", "30008"}
 WRONG_NUMBER = {"30005", "30006", "21211", "21614"}
 
@@ -75,9 +76,9 @@ def _close(
 ) -> None:
     # A survey is asked once, and its call's order was closed by the call's outcome.
     survey = outbox.is_survey(row)
-    if state != "delivered" and code in WORTH_ANOTHER_TRY and not survey:
-        step = int(row["key"].rsplit(":", 2)[1]) + 1
-        key = f"{row['campaign']}:{row['line_id']}:{step}:{row['day'].isoformat()}"
+    step = int(row["key"].rsplit(":", 2)[1]) if not survey else 0
+    if state != "delivered" and code in WORTH_ANOTHER_TRY and step == 1:
+        key = f"{row['campaign']}:{row['line_id']}:{step + 1}:{row['day'].isoformat()}"
         connection.execute(
             sa.insert(outbox.OUTBOX).values(
                 {

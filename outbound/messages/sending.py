@@ -28,6 +28,8 @@ from outbound.store import orders
 from outbound.store.orders import ORDERS
 
 BACKOFF_SECONDS = 30.0
+# Answers lost or 5xx one after another mean the provider is down, not these messages.
+UNKNOWN_IN_A_ROW = 3
 
 
 @dataclass
@@ -89,14 +91,24 @@ def send_wave(
     limit = RateLimit(rate)
     stop = threading.Event()
     lock = threading.Lock()
+    unknown_in_a_row = 0
 
     def one(row: dict[str, Any]) -> None:
+        nonlocal unknown_in_a_row
         if stop.is_set():
             return
         result, spent = _send_one(config, engine, channel, limit, row, suppressed, stop, clock)
         with lock:
             wave.counts[result] += 1
             wave.bookkeeping_seconds += spent
+            unknown_in_a_row = unknown_in_a_row + 1 if result == "unknown" else 0
+            if unknown_in_a_row >= UNKNOWN_IN_A_ROW and not stop.is_set():
+                stop.set()
+                row["error"] = (
+                    f"{UNKNOWN_IN_A_ROW} answers in a row were lost or server errors: "
+                    "the provider is in trouble; the rest waits for the next wave"
+                )
+                result = "stopped"
             if result == "stopped" and wave.stopped is None:
                 wave.stopped = row.get("error")
         if progress is not None:
@@ -168,14 +180,27 @@ def _failed(
     now: dt.datetime,
     stop: threading.Event,
 ) -> str:
+    """Write what a failed send means. Only an answer about this recipient or this message
+    fails it; our side's or the provider's trouble leaves it due and stops the wave."""
     with engine.begin() as connection:
         if error.effect == "unknown":
             # Left in `sending`: the next recovery asks the provider before any resend.
             outbox.settle(connection, row["id"], error=str(error), error_code=error.code)
             return "unknown"
-        if error.effect in ("retry", "stop_wave") and row["tries"] + 1 < config.channels.max_tries:
-            if error.effect == "stop_wave":
-                stop.set()
+        throttled = error.effect == "retry" and row["tries"] + 1 >= config.channels.max_tries
+        if error.effect == "stop_wave" or throttled:
+            stop.set()
+            outbox.settle(
+                connection,
+                row["id"],
+                state="pending",
+                next_try_at=None,
+                error=str(error),
+                error_code=error.code,
+            )
+            row["error"] = str(error)
+            return "stopped"
+        if error.effect == "retry":
             delay = BACKOFF_SECONDS * 2 ** row["tries"] * (0.5 + random.random())
             outbox.settle(
                 connection,
@@ -185,8 +210,7 @@ def _failed(
                 error=str(error),
                 error_code=error.code,
             )
-            row["error"] = str(error)
-            return "stopped" if error.effect == "stop_wave" else "retry"
+            return "retry"
         outbox.settle(
             connection, row["id"], state="failed", error=str(error), error_code=error.code
         )

@@ -104,12 +104,13 @@ def peer() -> Iterator[TwilioPeer]:
     server.shutdown()
 
 
-def channels(peer: TwilioPeer, rate: float = 50, timeout: float = 2) -> str:
+def channels(peer: TwilioPeer, rate: float = 50, timeout: float = 2, concurrency: int = 8) -> str:
     return f"""
 [channels]
 sender = "twilio"
 public_url = "https://engine.example.cn"
 rate_per_second = {rate}
+concurrency = {concurrency}
 max_tries = 4
 
 [channels.twilio]

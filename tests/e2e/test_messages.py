@@ -115,17 +115,77 @@ def test_an_answer_cut_off_after_twilio_accepted_is_asked_about_not_sent_again(
     assert {m["state"] for m in outbox(center)} == {"sent"}
 
 
-def test_a_refused_connection_sent_nothing_and_is_tried_again() -> None:
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()  # nothing listens there now
-    settings = TwilioSettings(api_base=f"http://127.0.0.1:{port}", from_number="+15005550006")
+def test_a_refused_connection_sent_nothing_and_stops_the_wave() -> None:
+    settings = TwilioSettings(
+        api_base=f"http://127.0.0.1:{_closed_port()}", from_number="+15005550006"
+    )
     twilio = Twilio(settings, ACCOUNT, TOKEN, "https://engine.example.cn")
     message = Outgoing(1, "sms", "+8613993412345", "您好", dt.datetime.now(dt.UTC))
     with pytest.raises(TransportError) as refused:
         twilio.send(message)
-    assert refused.value.effect == "retry"
+    assert refused.value.effect == "stop_wave"
+
+
+def test_twilio_out_of_reach_for_five_waves_burns_no_customer(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = new_center(channels(peer))
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    due = outbox(center)
+    port, closed = peer.url.rsplit(":", 1)[1], _closed_port()
+    config = center.folder / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f":{port}", f":{closed}"), encoding="utf-8"
+    )
+    for minute in range(5):
+        err = center.refused("send", now=f"{DAY} 09:0{minute}")
+        assert "the wave stopped: cannot reach Twilio" in err
+    assert {m["state"] for m in outbox(center)} == {"pending"} and len(outbox(center)) == len(due)
+    assert all(
+        o["state"] != "done" for o in center.json("orders")["orders"] if o["channel"] == "sms"
+    )
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f":{closed}", f":{port}"), encoding="utf-8"
+    )
+    assert f"{len(due)} sent" in center.ok("send", now=f"{DAY} 09:30")
+    assert sorted(c.outbox_id for c in peer.created) == sorted(m["id"] for m in due)
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_permission_error_on_every_message_leaves_every_customer_due(
+    center: Center, peer: TwilioPeer
+) -> None:
+    due = outbox(center)
+    peer.script.extend(Answer(status=400, code=21408, create=False) for _ in range(5 * len(due)))
+    for minute in range(5):
+        err = center.refused("send", now=f"{DAY} 09:0{minute}")
+        assert "the wave stopped: Twilio 21408" in err
+    assert {m["state"] for m in outbox(center)} == {"pending"} and len(outbox(center)) == len(due)
+    assert all(
+        o["state"] != "done" for o in center.json("orders")["orders"] if o["channel"] == "sms"
+    )
+    assert peer.created == []
+
+
+def test_server_errors_one_after_another_stop_the_wave_and_nothing_goes_twice(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = new_center(channels(peer, concurrency=1))  # the answers come in the order sent
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    due = outbox(center)
+    peer.script.extend(Answer(status=503, create=False) for _ in range(3))
+    err = center.refused("send", now=f"{DAY} 09:00")
+    assert "3 answers in a row were lost or server errors" in err
+    assert sum(m["state"] == "sending" for m in outbox(center)) == 3
+    center.ok("send", now=f"{DAY} 09:10")
+    assert sorted(c.outbox_id for c in peer.created) == sorted(m["id"] for m in due)
+    assert {m["state"] for m in outbox(center)} == {"sent"}
 
 
 def test_an_error_about_one_recipient_or_one_message_fails_that_message_alone(

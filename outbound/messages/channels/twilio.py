@@ -56,8 +56,8 @@ class Twilio:
             code = str(getattr(exc, "code", "") or "")
             raise TransportError(f"Twilio: {exc}", "failed", code or None) from None
         except requests.ConnectionError as exc:
-            if _never_left(exc):
-                raise TransportError(f"cannot reach Twilio: {exc}", "retry") from None
+            if _never_left(exc):  # nothing was sent; Twilio is down or out of reach for now
+                raise TransportError(f"cannot reach Twilio: {exc}", "stop_wave") from None
             raise TransportError(
                 f"the connection to Twilio broke after the request: {exc}", "unknown"
             ) from None
