@@ -36,9 +36,11 @@ def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_r
     if wave.settled_after_crash:
         click.echo(f"  {wave.settled_after_crash} left in sending by an earlier wave settled")
     if wave.waiting_for_window:
-        opening = app.config.channels.sending_window[0]
+        marketing, service = app.config.channels.sending_window, app.config.policy.calling_hours
         click.echo(
-            f"  {wave.waiting_for_window} marketing messages wait for the window ({opening:%H:%M})"
+            f"  {wave.waiting_for_window} messages wait outside their hours (marketing "
+            f"{marketing[0]:%H:%M}–{marketing[1]:%H:%M}, service {service[0]:%H:%M}–"
+            f"{service[1]:%H:%M})"
         )
     if wave.stopped:
         raise click.ClickException(f"the wave stopped: {wave.stopped}")

@@ -125,6 +125,24 @@ def claim(connection: sa.Connection, message_id: int, now: dt.datetime) -> bool:
     return taken.rowcount == 1
 
 
+def mark_sent(
+    connection: sa.Connection, message_id: int, provider_id: str, at: dt.datetime
+) -> None:
+    """The provider took MESSAGE_ID: sent, unless its status callback, faster than the API's
+    answer, already moved it further."""
+    not_yet = OUTBOX.c.state.in_(("pending", "sending"))
+    connection.execute(
+        sa.update(OUTBOX)
+        .where(OUTBOX.c.id == message_id)
+        .values(
+            state=sa.case((not_yet, "sent"), else_=OUTBOX.c.state),
+            provider_id=sa.func.coalesce(OUTBOX.c.provider_id, provider_id),
+            sent_at=at,
+            error=None,
+        )
+    )
+
+
 def settle(connection: sa.Connection, message_id: int, **values: Any) -> None:
     connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == message_id).values(**values))
 

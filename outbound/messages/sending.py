@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -80,12 +81,9 @@ def send_wave(
     with engine.connect() as connection:
         due = outbox.due(connection, now, day, campaign)
         suppressed = suppression.suppressed_phones(connection)
-    window = config.channels.sending_window
-    open_now = policy.within_hours(now, window, config.tz)
-    if not open_now:
-        waiting = due["marketing"].astype(bool)
-        wave.waiting_for_window = int(waiting.sum())
-        due = due[~waiting.to_numpy()]
+    closed = [not _open(config, row, now) for row in due.to_dict("records")]
+    wave.waiting_for_window = sum(closed)
+    due = due[~np.array(closed, dtype=bool)]
     # The rate protects a carrier; the dry-run file needs none.
     rate = config.channels.rate_per_second if channel.name != "dryrun" else 1e9
     limit = RateLimit(rate)
@@ -99,9 +97,12 @@ def send_wave(
             return
         result, spent = _send_one(config, engine, channel, limit, row, suppressed, stop, clock)
         with lock:
-            wave.counts[result] += 1
             wave.bookkeeping_seconds += spent
-            unknown_in_a_row = unknown_in_a_row + 1 if result == "unknown" else 0
+            if result == "waiting":
+                wave.waiting_for_window += 1
+            else:
+                wave.counts[result] += 1
+                unknown_in_a_row = unknown_in_a_row + 1 if result == "unknown" else 0
             if unknown_in_a_row >= UNKNOWN_IN_A_ROW and not stop.is_set():
                 stop.set()
                 row["error"] = (
@@ -133,7 +134,12 @@ def _send_one(
 ) -> tuple[str, float]:
     """One message: claim it, send it, write what happened. The result word and the seconds
     spent on our own bookkeeping."""
+    if not _open(config, row, clock()):  # the window closed while the wave went on
+        return "waiting", 0.0
+    limit.wait()
     now = clock()
+    if not _open(config, row, now):  # or while this message waited for its turn
+        return "waiting", 0.0
     book = time.perf_counter()
     with engine.begin() as connection:
         if row["phone"] in suppressed:
@@ -143,7 +149,6 @@ def _send_one(
         if not outbox.claim(connection, row["id"], now):
             return "taken", time.perf_counter() - book
     spent = time.perf_counter() - book
-    limit.wait()
     message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], now)
     try:
         provider_id = channel.send(message)
@@ -157,12 +162,17 @@ def _send_one(
     return "sent", spent + time.perf_counter() - book
 
 
+def _open(config: Config, row: dict[str, Any], at: dt.datetime) -> bool:
+    """Whether ROW may go AT, in the customer's time: a marketing message within the sending
+    window, a service message or a survey within calling hours."""
+    hours = config.channels.sending_window if row["marketing"] else config.policy.calling_hours
+    return policy.within_hours(at, hours, config.tz)
+
+
 def _sent(
     connection: sa.Connection, row: dict[str, Any], provider_id: str, at: dt.datetime
 ) -> None:
-    outbox.settle(
-        connection, row["id"], state="sent", provider_id=provider_id, sent_at=at, error=None
-    )
+    outbox.mark_sent(connection, row["id"], provider_id, at)
     if outbox.is_survey(row):
         return
     order_id = row["order_id"]

@@ -58,6 +58,36 @@ def test_a_wave_sends_each_due_sms_once_and_every_request_matches_twilios_api(
     assert len(peer.created) == len(due)
 
 
+def test_the_window_is_checked_for_each_message_as_the_wave_goes_on(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = new_center(channels(peer, rate=2, concurrency=1))
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    due = outbox(center)
+    late = center.ok("send", now=f"{DAY}T20:59:59")  # two go in the last second, at 2/s
+    assert "2 sent" in late and f"{len(due) - 2} messages wait outside their hours" in late
+    assert len(peer.created) == 2
+    center.ok("send", now=f"{DAY}T21:00:00")
+    assert len(peer.created) == 2
+
+
+def test_a_service_voice_message_waits_for_calling_hours(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = new_center(channels(peer))
+    (center.folder / "campaigns" / "upsell_sms.toml").unlink()
+    (center.folder / "scripts" / "notice.j2").write_text("您好，您的宽带将于本周六凌晨检修。")
+    (center.folder / "campaigns" / "notice.toml").write_text(
+        'segment = "zero_usage"\nchannel = "voice"\nscript = "notice.j2"\npurpose = "service"\n'
+        "start = 2026-11-01\nend = 2026-11-30\npriority = 200\nper_day = 3\n",
+        encoding="utf-8",
+    )
+    center.ok("run", "--date", DAY, now=f"{DAY} 02:30")
+    assert "3 messages wait outside their hours" in center.ok("send", now=f"{DAY} 03:00")
+    assert peer.created == []
+    assert "3 sent" in center.ok("send", now=f"{DAY} 10:00")
+
+
 def test_the_local_twilio_flags_a_request_its_api_does_not_take(peer: TwilioPeer) -> None:
     url = f"{peer.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
     requests.post(url, data={"To": "13993412345", "Bodyy": "x"}, auth=(ACCOUNT, TOKEN), timeout=5)
@@ -67,7 +97,7 @@ def test_the_local_twilio_flags_a_request_its_api_does_not_take(peer: TwilioPeer
 
 def test_marketing_messages_wait_for_the_sending_window(center: Center, peer: TwilioPeer) -> None:
     early = center.ok("send", now=f"{DAY} 07:45")
-    assert "marketing messages wait for the window (08:00)" in early
+    assert "messages wait outside their hours (marketing 08:00–21:00" in early
     assert peer.created == []
     center.ok("send", now=f"{DAY} 08:01")
     assert len(peer.created) == len(outbox(center))

@@ -7,6 +7,7 @@ import datetime as dt
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -20,7 +21,7 @@ from outbound.config import load_config
 from outbound.store.db import open_database
 from outbound.web.app import create_app
 from tests.e2e.conftest import DAY, Center
-from tests.peers.twilio import TOKEN, TwilioPeer
+from tests.peers.twilio import TOKEN, Answer, Created, TwilioPeer
 
 PUBLIC = "https://engine.example.cn"
 
@@ -151,6 +152,25 @@ def test_an_unreachable_handset_is_tried_again_once_and_a_landline_suppressed(
         )
         to_first = [m for m in center.json("outbox")["messages"] if m["phone"] == first["phone"]]
         assert [m["state"] for m in to_first] == ["undelivered", "undelivered"]
+
+
+def test_a_delivered_callback_faster_than_the_api_answer_is_not_moved_back(
+    center: Center,
+    peer: TwilioPeer,
+    hooks: Webhooks,
+) -> None:
+    def delivered(created: Created) -> None:
+        form = {"MessageSid": created.sid, "MessageStatus": "delivered"}
+        assert hooks.post(f"/twilio/status?o={created.outbox_id}", form).status_code == 200
+
+    peer.script.append(Answer(meanwhile=delivered))
+    center.ok("send", now=f"{DAY} 09:00")
+    first = next(
+        m for m in center.json("outbox")["messages"] if m["id"] == peer.created[0].outbox_id
+    )
+    assert (first["state"], first["provider_id"]) == ("delivered", peer.created[0].sid)
+    states = Counter(m["state"] for m in center.json("outbox")["messages"])
+    assert states == {"delivered": 1, "sent": len(peer.created) - 1}
 
 
 @pytest.mark.parametrize("word", ["TD", "退订", " stop ", "Unsubscribe", "ＴＤ", "回复TD退订"])

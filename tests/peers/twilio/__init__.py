@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +39,8 @@ class Answer:
     # How the answer is cut: "before" closes the connection without a word once the request
     # was read; "midway" sends the headers and half the body, then closes.
     cut: str | None = None
+    # Called with the created message before the answer goes: a status callback racing it.
+    meanwhile: Callable[[Created], object] | None = None
 
 
 @dataclass
@@ -280,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             with self.peer.lock:
                 self.peer.created.append(record)
+        if answer.meanwhile is not None and record is not None:
+            answer.meanwhile(record)
         if answer.sleep:
             time.sleep(answer.sleep)
         if answer.cut is not None:
