@@ -157,6 +157,9 @@ class ChannelSettings(_Strict):
     concurrency: int = Field(default=8, ge=1, le=64)
     # A message throttled (429) this many times stops the wave; it stays due for the next.
     max_tries: int = Field(default=5, ge=1)
+    # A message whose answer was lost is looked for at the provider; only when it is older than
+    # this and two lookups find nothing is it sent again (a provider's list may lag).
+    lookup_grace_minutes: float = Field(default=5, ge=0)
     sending_window: tuple[dt.time, dt.time] = (dt.time(8), dt.time(21))
     signature: str = "【中国电信】"
     opt_out_hint: str = "回复TD退订"

@@ -35,6 +35,12 @@ def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_r
     click.echo(f"{channel.name}: {counts or 'nothing due'} in {wave.seconds:.1f} s")
     if wave.settled_after_crash:
         click.echo(f"  {wave.settled_after_crash} left in sending by an earlier wave settled")
+    if wave.still_unknown:
+        grace = app.config.channels.lookup_grace_minutes
+        click.echo(
+            f"  {wave.still_unknown} maybe sent and not found at the provider yet: looked for "
+            f"again by later waves, sent again only after {grace:g} minutes and two lookups"
+        )
     if wave.waiting_for_window:
         marketing, service = app.config.channels.sending_window, app.config.policy.calling_hours
         click.echo(

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from outbound.config import Config
 from outbound.contact import policy, suppression
+from outbound.errors import UserError
 from outbound.messages import outbox
 from outbound.messages.channels import Channel, Outgoing, TransportError
 from outbound.messages.channels.dryrun import DryRun
 from outbound.messages.ratelimit import RateLimit
-from outbound.store import orders
+from outbound.store import locks, orders
 from outbound.store.orders import ORDERS
 
 BACKOFF_SECONDS = 30.0
@@ -39,8 +40,15 @@ class Wave:
     waiting_for_window: int = 0
     stopped: str | None = None
     settled_after_crash: int = 0
+    still_unknown: int = 0
     seconds: float = 0.0
     bookkeeping_seconds: float = 0.0
+
+
+@dataclass
+class Recovered:
+    settled: int = 0
+    unknown: int = 0  # not found yet, or the provider could not be asked
 
 
 def channel_for(config: Config, dry_run: bool = False) -> Channel:
@@ -69,7 +77,26 @@ def send_wave(
     campaign: str | None = None,
     progress: Any = None,
 ) -> Wave:
-    """Send what is due now; marketing messages only within the sending window."""
+    """Send what is due now, each message within its hours; one wave of a database at a time,
+    so a second one started meanwhile says who is sending and sends nothing."""
+    with locks.exclusive(config.var, engine, "send") as holder:
+        if holder is not None:
+            raise UserError(
+                f"another wave is sending ({holder}); this one sent nothing. It goes on with "
+                "what is due when that wave ends: run engine send again then"
+            )
+        return _wave(config, engine, channel, now, day, campaign, progress)
+
+
+def _wave(
+    config: Config,
+    engine: sa.Engine,
+    channel: Channel,
+    now: dt.datetime,
+    day: dt.date | None,
+    campaign: str | None,
+    progress: Any,
+) -> Wave:
     started = time.perf_counter()
 
     def clock() -> dt.datetime:
@@ -77,7 +104,8 @@ def send_wave(
         return now + dt.timedelta(seconds=time.perf_counter() - started)
 
     wave = Wave()
-    wave.settled_after_crash = recover(engine, channel, now)
+    recovered = recover(config, engine, channel, now)
+    wave.settled_after_crash, wave.still_unknown = recovered.settled, recovered.unknown
     with engine.connect() as connection:
         due = outbox.due(connection, now, day, campaign)
         suppressed = suppression.suppressed_phones(connection)
@@ -255,22 +283,29 @@ def _close_order(
     orders.log(connection, order_id, at, "engine", "closed", result, why)
 
 
-def recover(engine: sa.Engine, channel: Channel, now: dt.datetime) -> int:
-    """Settle rows left in `sending`: sent if the provider has them, else pending again."""
+def recover(config: Config, engine: sa.Engine, channel: Channel, now: dt.datetime) -> Recovered:
+    """Settle the rows an earlier wave left in `sending` (this wave holds the send lock, so that
+    wave is over): sent if the provider has them; due again only once they are older than the
+    lookup grace and two lookups found nothing."""
+    grace = dt.timedelta(minutes=config.channels.lookup_grace_minutes)
     with engine.connect() as connection:
         stuck = outbox.in_sending(connection)
-    settled = 0
+    recovered = Recovered()
     for row in stuck.to_dict("records"):
         since = pd.Timestamp(row["sending_since"]).to_pydatetime()
+        if now - since < grace:
+            recovered.unknown += 1
+            continue
         message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], since)
         try:
-            provider_id = channel.find(message)
+            provider_id = channel.find(message) or channel.find(message)
         except TransportError:
-            continue  # still unknown: ask again on the next wave
+            recovered.unknown += 1  # ask again on the next wave
+            continue
         with engine.begin() as connection:
             if provider_id is not None:
                 _sent(connection, row, provider_id, now)
             else:
                 outbox.settle(connection, row["id"], state="pending", sending_since=None)
-        settled += 1
-    return settled
+        recovered.settled += 1
+    return recovered

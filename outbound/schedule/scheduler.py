@@ -5,12 +5,10 @@ no-op: both, not either."""
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -21,8 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from outbound.config import Config
 from outbound.schedule import jobs
+from outbound.store import locks
 
-LOCK_KEY = 20_261_123  # the advisory lock every scheduler of one database competes for
 log = logging.getLogger(__name__)
 
 
@@ -83,31 +81,8 @@ def _report(event: JobExecutionEvent) -> None:
 @contextmanager
 def leadership(config: Config, engine: sa.Engine) -> Iterator[bool]:
     """Whether this process holds the scheduler's lock, held until the block ends."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))))
-            try:
-                yield held
-            finally:
-                if held:
-                    connection.scalar(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-        return
-    config.var.mkdir(parents=True, exist_ok=True)
-    with (config.var / "scheduler.lock").open("w") as file:
-        held = _try_flock(file)
-        try:
-            yield held
-        finally:
-            if held:
-                fcntl.flock(file, fcntl.LOCK_UN)
-
-
-def _try_flock(file: IO[str]) -> bool:
-    try:
-        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    with locks.exclusive(config.var, engine, "scheduler") as holder:
+        yield holder is None
 
 
 def run(

@@ -97,8 +97,11 @@ class Twilio:
         since = message.sending_since - dt.timedelta(minutes=1)
         try:
             if message.channel == "voice":
-                calls = self.client.calls.list(to=message.phone, start_time_after=since, limit=50)
-                return str(calls[0].sid) if calls else None
+                # By creation time: a call still queued has no start time to list it by.
+                for call in self.client.calls.list(to=message.phone, limit=50):
+                    if call.date_created is None or call.date_created >= since:
+                        return str(call.sid)
+                return None
             for sent in self.client.messages.list(to=message.phone, limit=50):
                 created = sent.date_created
                 if sent.body == message.body and (created is None or created >= since):

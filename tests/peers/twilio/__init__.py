@@ -69,6 +69,10 @@ class TwilioPeer:
     script: deque[Answer] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    # How the lists lag: a record shows list_lag seconds after it was created, and the next
+    # empty_lists list requests find nothing at all.
+    list_lag: float = 0.0
+    empty_lists: int = 0
 
     def operation(self, method: str, path: str) -> tuple[dict[str, Any], dict[str, str]] | None:
         for template, item in self.spec["paths"].items():
@@ -177,7 +181,7 @@ def _resource(record: Created, account: str) -> dict[str, Any]:
             "error_code": None,
             "error_message": None,
         }
-    return common | {"direction": "outbound-api", "start_time": stamp}
+    return common | {"direction": "outbound-api", "start_time": None}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -228,10 +232,18 @@ class _Handler(BaseHTTPRequestHandler):
             ]
         kind = "Messages" if parts.path.endswith("Messages.json") else "Calls"
         to = params.get("To", [None])[0]
+        shown_before = time.monotonic() - self.peer.list_lag
         with self.peer.lock:
             records = [
-                r for r in self.peer.created if r.kind == kind and (to is None or r.to == to)
+                r
+                for r in self.peer.created
+                if r.kind == kind and (to is None or r.to == to) and r.at <= shown_before
             ]
+            if self.peer.empty_lists:
+                self.peer.empty_lists -= 1
+                records = []
+        if "StartTime>" in params:  # a call still queued has no start time yet
+            records = [r for r in records if r.kind != "Calls"]
         key = kind.lower()
         page = [_resource(r, ACCOUNT) for r in reversed(records)]
         self._reply(

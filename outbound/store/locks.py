@@ -1,0 +1,69 @@
+"""Locks of one database, across processes and hosts: a PostgreSQL advisory lock, or a file
+lock beside a SQLite database under var/. Held while a block runs; released by the end of the
+block, or by the death of the process that held it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+# One advisory lock key a name; the scheduler's key predates this table and stays as it was.
+KEYS = {"scheduler": 20_261_123, "send": 20_261_124}
+
+
+@contextmanager
+def exclusive(var: Path, engine: sa.Engine, name: str) -> Iterator[str | None]:
+    """Try to take lock NAME: None while this process holds it, else who holds it, in words."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            key = KEYS[name]
+            if not connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
+                yield _pg_holder(connection, key)
+                return
+            try:
+                yield None
+            finally:
+                connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+        return
+    var.mkdir(parents=True, exist_ok=True)
+    with (var / f"{name}.lock").open("a+") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            yield file.read().strip() or "another process"
+            return
+        try:
+            file.truncate(0)
+            file.write(_me())
+            file.flush()
+            yield None
+        finally:
+            file.truncate(0)
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def _me() -> str:
+    return f"process {os.getpid()} on {socket.gethostname()} since {dt.datetime.now():%H:%M:%S}"
+
+
+def _pg_holder(connection: sa.Connection, key: int) -> str:
+    found = connection.execute(
+        sa.text(
+            "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key"
+        ),
+        {"key": key},
+    ).first()
+    if found is None:
+        return "another process"
+    where = f" from {found.client_addr}" if found.client_addr else ""
+    return f"database session {found.pid}{where} since {found.backend_start:%H:%M:%S}"
