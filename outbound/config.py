@@ -16,6 +16,8 @@ from outbound.errors import UserError
 ColumnType = Literal["str", "int", "float", "bool", "date", "datetime", "category"]
 LINE_ID = "line_id"
 PHONE = "phone"
+# Derived from the phone when a snapshot is read: mobile or fixed (a fixed line takes no SMS).
+PHONE_TYPE = "phone_type"
 
 
 class _Strict(BaseModel):
@@ -66,7 +68,7 @@ class ExtractSettings(_Strict):
 
     def column_types(self) -> dict[str, ColumnType]:
         """Every column a snapshot holds, by workspace name, with its type."""
-        types: dict[str, ColumnType] = {LINE_ID: "str", PHONE: "str"}
+        types: dict[str, ColumnType] = {LINE_ID: "str", PHONE: "str", PHONE_TYPE: "str"}
         types.update({spec.name: spec.type for spec in self.columns.values()})
         return types
 

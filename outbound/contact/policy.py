@@ -16,8 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from outbound.extract.phones import phone_types
+
 RULES = {
     "suppressed": "the number is on the suppression list",
+    "not_mobile": "the number is a fixed line: it cannot take an SMS",
     "holdout": "the line is in the campaign's holdout group (not contacted, for measuring lift)",
     "already_in_campaign": "the line already has a work order of this campaign this month",
     "open_order": "the customer already holds an open work order",
@@ -43,13 +46,16 @@ def apply(
     holdout_percent: float,
     contacts: Contacts,
     taken_today: Collection[str],
+    *,
+    channel: str = "call",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """MEMBERS (line_id, phone, ...) split into those who may be contacted and those kept out,
-    the latter with the first rule that kept each out (column `rule`)."""
+    """MEMBERS (line_id, phone, ...) split into those a campaign of CHANNEL may contact and
+    those kept out, the latter with the first rule that kept each out (column `rule`)."""
     line_ids = pa.array(members["line_id"], pa.string())
     phones = pa.array(members["phone"], pa.string())
     checks = {
         "suppressed": _among(phones, contacts.suppressed_phones),
+        "not_mobile": ~reachable(phones, channel),
         "holdout": in_holdout(members["line_id"], campaign, holdout_percent),
         "already_in_campaign": _among(line_ids, contacts.in_campaign_lines),
         "open_order": _among(line_ids, contacts.open_order_lines),
@@ -62,6 +68,19 @@ def apply(
     kept = first == 0
     names = np.array([None, *checks], dtype=object)
     return members[kept], members[~kept].assign(rule=names[first[~kept]])
+
+
+def reachable(phones: pa.Array, channel: str) -> np.ndarray:
+    """Whether a message of CHANNEL can reach each of PHONES (E.164): an SMS only a mobile, a
+    call or a voice message any number."""
+    if channel != "sms":
+        return np.ones(len(phones), dtype=bool)
+    mobile = pc.equal(phone_types(phones), "mobile")
+    return pc.fill_null(mobile, False).to_numpy(zero_copy_only=False)
+
+
+def can_take_sms(phone: str) -> bool:
+    return bool(reachable(pa.array([phone], pa.string()), "sms")[0])
 
 
 def _among(values: pa.Array, known: Collection[str]) -> np.ndarray:

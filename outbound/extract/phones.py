@@ -130,9 +130,28 @@ def _byte_at(at: np.ndarray, ends: np.ndarray, data: np.ndarray) -> np.ndarray:
     return np.where(at < ends, data[np.minimum(at, len(data) - 1)], 0).astype(np.uint8)
 
 
+def phone_types(phones: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """mobile or fixed for each E.164 number as normalise_phones writes it (+86...), by
+    phonenumbers' number types; null where the phone is null."""
+    nsn_text = pc.utf8_slice_codeunits(phones, 3)
+    length = pc.fill_null(pc.utf8_length(nsn_text), 0).to_numpy(zero_copy_only=False)
+    length = length.astype(np.int64)
+    nsn = pc.fill_null(pc.cast(nsn_text, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    mobile = _in_ranges(nsn, length, _mobile_ranges())
+    missing = ~pc.is_valid(phones).to_numpy(zero_copy_only=False)
+    return pa.array(np.where(mobile, "mobile", "fixed"), pa.string(), mask=missing)
+
+
 def _is_valid_nsn(nsn: np.ndarray, length: np.ndarray) -> np.ndarray:
     """Whether each NSN of LENGTH digits is a valid Chinese fixed line or mobile."""
-    starts, ends = _valid_ranges()
+    return _in_ranges(nsn, length, _valid_ranges())
+
+
+def _in_ranges(
+    nsn: np.ndarray, length: np.ndarray, ranges: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Whether each NSN of LENGTH digits falls in one of RANGES (length-keyed, sorted)."""
+    starts, ends = ranges
     key = np.where((length > 0) & (length <= 12), length * _LENGTH_KEY + nsn, 0)
     at = np.searchsorted(starts, key, side="right") - 1
     return (at >= 0) & (key < ends[np.maximum(at, 0)])
@@ -162,6 +181,16 @@ def _valid_ranges() -> tuple[np.ndarray, np.ndarray]:
     assert metadata is not None
     fixed_or_mobile = _union(_ranges(metadata.fixed_line) + _ranges(metadata.mobile))
     starts, ends = zip(*_intersection(_ranges(metadata.general_desc), fixed_or_mobile), strict=True)
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+@cache
+def _mobile_ranges() -> tuple[np.ndarray, np.ndarray]:
+    """The same for the numbers phonenumbers deems a valid mobile."""
+    metadata = PhoneMetadata.metadata_for_region(REGION)
+    assert metadata is not None
+    mobile = _intersection(_ranges(metadata.general_desc), _union(_ranges(metadata.mobile)))
+    starts, ends = zip(*mobile, strict=True)
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbound.config import LINE_ID, Config
+from outbound.config import LINE_ID, PHONE, PHONE_TYPE, Config
 from outbound.errors import UserError
+from outbound.extract import phones
 from outbound.store.models import ExtractImport
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -120,6 +121,7 @@ def load_lines(
 def _snapshot(
     config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
 ) -> pa.Table | None:
+    """The month's snapshot, COLUMNS of it (all by default), with each line's phone type."""
     entry = current_import(engine, month)
     if entry is None:
         return None
@@ -129,9 +131,13 @@ def _snapshot(
             f"{path}: the snapshot of {month} is missing from var/; import the extract again "
             "with --replace"
         )
-    return feather.read_table(
-        path, columns=list(columns) if columns is not None else None, memory_map=True
+    read = (
+        None
+        if columns is None
+        else [c for c in dict.fromkeys([*columns, PHONE]) if c != PHONE_TYPE]
     )
+    table = feather.read_table(path, columns=read, memory_map=True)
+    return table.append_column(PHONE_TYPE, phones.phone_types(table[PHONE]))
 
 
 def snapshot_paths(config: Config, month: str, sha256: str) -> tuple[Path, Path]:

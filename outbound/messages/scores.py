@@ -11,6 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from outbound.config import Disposition
+from outbound.contact import policy
 from outbound.messages import outbox, sms, survey
 from outbound.messages.outbox import OUTBOX
 from outbound.store import orders
@@ -34,11 +35,13 @@ def after_call(
 ) -> bool:
     """Queue CAMPAIGN's survey to the customer of the call ORDER when DISPOSITION reached them,
     once per order. Not while a callback is pending: the conversation is not over, and the
-    score is asked about the call that ends it. A suppressed number is blocked when the wave
-    comes to it, as every message is."""
+    score is asked about the call that ends it. Never to a fixed line, which takes no SMS; a
+    suppressed number is blocked when the wave comes to it, as every message is."""
     if campaign is None or campaign.spec.survey is None or order["channel"] != "call":
         return False
     if disposition.category != "reached" or disposition.effect == "callback":
+        return False
+    if not policy.can_take_sms(order["phone"]):
         return False
     question = campaign.spec.survey
     return outbox.add_survey(

@@ -168,7 +168,12 @@ def _plan(
             orders.lines_in_campaign(connection, campaign.name, inputs.months.month),
         )
         kept, out = policy.apply(
-            members, campaign.name, campaign.spec.holdout_percent, contacts, taken
+            members,
+            campaign.name,
+            campaign.spec.holdout_percent,
+            contacts,
+            taken,
+            channel=campaign.spec.channel,
         )
         kept = _ranked(kept, campaign)
         if campaign.spec.channel != "call" and campaign.spec.per_day:
@@ -348,7 +353,9 @@ def preview_messages(
     )
     members = segments.members(chosen[name], months)
     nobody = policy.Contacts((), (), (), ())
-    kept, _ = policy.apply(members, name, campaign.spec.holdout_percent, nobody, ())
+    kept, _ = policy.apply(
+        members, name, campaign.spec.holdout_percent, nobody, (), channel=campaign.spec.channel
+    )
     kept = _ranked(kept, campaign)
     if campaign.spec.per_day:
         kept = kept.head(campaign.spec.per_day)

@@ -64,6 +64,7 @@ def why(
                 campaign.spec.holdout_percent,
                 contacts,
                 [line_id] if taken_by else [],
+                channel=campaign.spec.channel,
             )
             if out.empty:
                 verdict, reason = "eligible", "no rule keeps it out"

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
-from outbound.config import LINE_ID, Config
+from outbound.config import LINE_ID, PHONE, Config
 from outbound.contact import policy
 from outbound.errors import UserError
 from outbound.extract import snapshots
@@ -98,10 +99,11 @@ def judge(
     succeeded = success_rule.mask(judged_on, before, snapshots.month_end(after))
     winners = set(judged_on.loc[succeeded.to_numpy(), LINE_ID])
 
-    members = segments.members(segment, months)[[LINE_ID]]
-    holdout = members[
-        policy.in_holdout(members[LINE_ID], campaign.name, campaign.spec.holdout_percent)
-    ]
+    members = segments.members(segment, months)[[LINE_ID, PHONE]]
+    # The holdout holds the lines the campaign would have contacted: an SMS campaign's mobiles.
+    held = policy.in_holdout(members[LINE_ID], campaign.name, campaign.spec.holdout_percent)
+    could = policy.reachable(pa.array(members[PHONE], pa.string()), campaign.spec.channel)
+    holdout = members[held & could][[LINE_ID]]
     with engine.connect() as connection:
         assigned = _assigned(connection, campaign.name, month, reached_codes)
         contacted = orders.lines_in_other_campaigns(connection, campaign.name, month)

@@ -88,6 +88,18 @@ def test_a_service_voice_message_waits_for_calling_hours(
     assert "3 sent" in center.ok("send", now=f"{DAY} 10:00")
 
 
+def test_an_sms_goes_to_mobiles_only_and_why_names_the_rule_for_a_fixed_line(
+    center: Center,
+) -> None:
+    due = outbox(center)
+    assert due and all(m["phone"].startswith("+861") and len(m["phone"]) == 14 for m in due)
+    rows = center.json("preview", "high_spend", "--limit", "500")["rows"]
+    fixed = next(row for row in rows if row["phone_type"] == "fixed")
+    verdicts = center.json("why", fixed["line_id"], "--date", DAY)["campaigns"]
+    sms = next(v for v in verdicts if v["campaign"] == "upsell_sms")
+    assert sms["verdict"] == "kept out: not_mobile" and "fixed line" in sms["why"]
+
+
 def test_the_local_twilio_flags_a_request_its_api_does_not_take(peer: TwilioPeer) -> None:
     url = f"{peer.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
     requests.post(url, data={"To": "13993412345", "Bodyy": "x"}, auth=(ACCOUNT, TOKEN), timeout=5)

@@ -56,7 +56,7 @@ def test_the_report_finds_the_planted_lifts_and_none_where_zero_was_planted(
         assert row["reached_rate"] > row["assigned_rate"] > row["holdout_high"], row
     zero = rows[PLANTED_ZERO]
     assert zero["warning"] is None and zero["holdout"] >= MIN_HOLDOUT, zero
-    assert zero["assigned"] > 1_000 and zero["p_value"] > 0.05, zero
+    assert zero["assigned"] > 400 and zero["p_value"] > 0.05, zero  # its SMS reach mobiles only
     assert zero["holdout_low"] <= zero["assigned_rate"] <= zero["holdout_high"], zero
 
     (scores,) = report["scores"]

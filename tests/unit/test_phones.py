@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from outbound.extract import phones
-from outbound.extract.phones import normalise_phones
+from outbound.extract.phones import normalise_phones, phone_types
 
 QINGYANG = "0934"
 
@@ -185,3 +185,19 @@ def _is_valid_e164(text: str) -> bool:
         phonenumbers.is_valid_number_for_region(number, "CN")
         and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == text
     )
+
+
+def test_each_number_is_typed_mobile_or_fixed_as_phonenumbers_types_it() -> None:
+    numbers = normalise_phones(pa.array(generated_numbers(4000, seed=2)), QINGYANG)
+    types = phone_types(numbers).to_pylist()
+    for number, typed in zip(numbers.to_pylist(), types, strict=True):
+        assert typed == _type_of(number), number
+    assert {"mobile", "fixed", None} <= set(types)
+
+
+def _type_of(e164: str | None) -> str | None:
+    """mobile, or fixed for any other type (a fixed line, a shared-cost 95 number, ...)."""
+    if e164 is None:
+        return None
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return "mobile" if kind == phonenumbers.PhoneNumberType.MOBILE else "fixed"

@@ -37,6 +37,22 @@ def test_each_rule_keeps_its_line_out_and_names_itself() -> None:
     }
 
 
+def test_an_sms_campaign_keeps_fixed_lines_out_and_a_call_campaign_does_not() -> None:
+    lines = pd.DataFrame(
+        {"line_id": ["M", "F", "N"], "phone": ["+8613993412345", "+869348123456", None]}
+    )
+    kept, out = policy.apply(lines, "spend_down_sms", 0, nobody(), (), channel="sms")
+    assert kept["line_id"].tolist() == ["M"]
+    assert dict(zip(out["line_id"], out["rule"], strict=True)) == {
+        "F": "not_mobile",
+        "N": "not_mobile",
+    }
+    for channel in ("call", "voice"):
+        kept, _ = policy.apply(lines, "care", 0, nobody(), (), channel=channel)
+        assert kept["line_id"].tolist() == ["M", "F", "N"]
+    assert policy.can_take_sms("+8613993412345") and not policy.can_take_sms("+869348123456")
+
+
 def test_the_first_rule_in_order_is_the_one_reported() -> None:
     lines = members("L1")
     contacts = policy.Contacts({"+869348120000"}, {"L1"}, {"L1"}, ())
