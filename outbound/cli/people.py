@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -61,39 +62,68 @@ def agents_absent(app: App, agent_id: str, date: dt.datetime | None, reason: str
 
 @cli.group("suppress")
 def suppress_group() -> None:
-    """The suppression list: numbers nobody may contact."""
+    """The suppression list: numbers that may not be contacted, each on a channel and for a
+    purpose (* for every one)."""
 
 
-REASON = click.option(
-    "--reason",
-    type=ChoiceOf("outbound.contact.suppression:REASONS"),
-    default="do_not_call",
-    show_default=True,
-)
+def _scope(command: Callable[..., None]) -> Callable[..., None]:
+    """--reason, --channel and --purpose, the scope of what is added."""
+    for option in reversed(
+        [
+            click.option(
+                "--reason",
+                type=ChoiceOf("outbound.contact.suppression:REASONS"),
+                default="do_not_call",
+                show_default=True,
+            ),
+            click.option(
+                "--channel",
+                type=ChoiceOf("outbound.contact.suppression:CHANNELS"),
+                default="*",
+                show_default=True,
+                help="Bar only SMS, voice messages or calls.",
+            ),
+            click.option(
+                "--purpose",
+                type=ChoiceOf("outbound.contact.suppression:PURPOSES"),
+                default="*",
+                show_default=True,
+                help="Bar only marketing, or only service (care callbacks, notices).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 @suppress_group.command("add")
 @click.argument("phones", nargs=-1, required=True)
-@REASON
+@_scope
 @click.pass_obj
-def suppress_add(app: App, phones: tuple[str, ...], reason: str) -> None:
+def suppress_add(
+    app: App, phones: tuple[str, ...], reason: str, channel: str, purpose: str
+) -> None:
     """Put PHONES on the suppression list."""
     from outbound.contact import suppression
 
-    added, known = suppression.add_numbers(app.config, app.engine, list(phones), reason, "cli")
+    added, known = suppression.add_numbers(
+        app.config, app.engine, list(phones), reason, "cli", channel=channel, purpose=purpose
+    )
     click.echo(f"{added} added" + (f", {known} already there" if known else ""))
 
 
 @suppress_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@REASON
+@_scope
 @click.pass_obj
-def suppress_import(app: App, file: Path, reason: str) -> None:
+def suppress_import(app: App, file: Path, reason: str, channel: str, purpose: str) -> None:
     """Put every number of FILE (the first column of a CSV, or one a line) on the list."""
     from outbound.contact import suppression
 
     numbers = suppression.read_numbers(file)
-    added, known = suppression.add_numbers(app.config, app.engine, numbers, reason, file.name)
+    added, known = suppression.add_numbers(
+        app.config, app.engine, numbers, reason, file.name, channel=channel, purpose=purpose
+    )
     click.echo(f"{file}: {added} added" + (f", {known} already there" if known else ""))
 
 
@@ -101,7 +131,7 @@ def suppress_import(app: App, file: Path, reason: str) -> None:
 @FORMAT
 @click.pass_obj
 def suppress_list(app: App, fmt: str) -> None:
-    """Every suppressed number, oldest first."""
+    """Every suppression, oldest first, with its scope and evidence (source and note)."""
     from outbound import output
     from outbound.contact import suppression
 

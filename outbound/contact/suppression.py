@@ -1,9 +1,13 @@
-"""The suppression list: numbers nobody may contact (opt-out, do-not-call, wrong number)."""
+"""The suppression list: numbers that may not be contacted (opt-out, do-not-call, wrong number),
+each within a scope: the channel (sms, voice, call) and the purpose (marketing, service) it bars,
+"*" for every one. A TD to a marketing SMS bars marketing, not the complaint callback the
+customer is owed; a number that takes no SMS is still called; do-not-call bars everything."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +22,16 @@ from outbound.extract.source import detect_encoding
 from outbound.store.models import Suppression
 
 REASONS = {"opt_out": "退订", "do_not_call": "免打扰", "wrong_number": "号码错误"}
+CHANNELS = ("*", "sms", "voice", "call")
+PURPOSES = ("*", "marketing", "service")
+# Provider codes that say one channel cannot reach the number (not a mobile, a landline, the
+# carrier's STOP), not that the number is wrong: they bar that channel alone.
+CHANNEL_ONLY = {"21610", "21614", "30006"}
+
+
+def scope_of(code: str | None, channel: str) -> tuple[str, str]:
+    """The (channel, purpose) a provider's CODE about a message of CHANNEL bars."""
+    return (channel, "*") if code in CHANNEL_ONLY else ("*", "*")
 
 
 def normalised(config: Config, phones: Iterable[str]) -> list[str | None]:
@@ -31,29 +45,51 @@ def add(
     reason: str,
     source: str,
     *,
+    channel: str = "*",
+    purpose: str = "*",
     line_id: str | None = None,
     note: str | None = None,
+    at: dt.datetime | None = None,
 ) -> bool:
-    """Suppress PHONE (E.164); False when it already was."""
+    """Suppress PHONE (E.164) on CHANNEL for PURPOSE; False when it already was, in that scope."""
     if reason not in REASONS:
         raise UserError(f"unknown reason {reason!r}; use one of {', '.join(REASONS)}")
-    if session.get(Suppression, phone) is not None:
+    if session.get(Suppression, (phone, channel, purpose)) is not None:
         return False
     session.add(
         Suppression(
             phone=phone,
+            channel=channel,
+            purpose=purpose,
             reason=reason,
             line_id=line_id,
             source=source,
             note=note,
-            created_at=dt.datetime.now(dt.UTC),
+            created_at=at or dt.datetime.now(dt.UTC),
         )
     )
     return True
 
 
+def lift_opt_outs(session: Session, phone: str) -> int:
+    """The customer asked for messages again (START): PHONE's opt-outs go; how many."""
+    found = session.scalars(
+        sa.select(Suppression).where(Suppression.phone == phone, Suppression.reason == "opt_out")
+    ).all()
+    for row in found:
+        session.delete(row)
+    return len(found)
+
+
 def add_numbers(
-    config: Config, engine: sa.Engine, phones: list[str], reason: str, source: str
+    config: Config,
+    engine: sa.Engine,
+    phones: list[str],
+    reason: str,
+    source: str,
+    *,
+    channel: str = "*",
+    purpose: str = "*",
 ) -> tuple[int, int]:
     """Suppress every number of PHONES; a number that is not a Chinese number refuses all.
     Returns (added, already there)."""
@@ -69,7 +105,7 @@ def add_numbers(
     with Session(engine) as session, session.begin():
         for number in dict.fromkeys(numbers):
             assert number is not None
-            added += add(session, number, reason, source)
+            added += add(session, number, reason, source, channel=channel, purpose=purpose)
     return added, len(set(numbers)) - added
 
 
@@ -84,21 +120,32 @@ def read_numbers(path: Path) -> list[str]:
 
 
 def listing(engine: sa.Engine) -> pd.DataFrame:
+    """Every suppression with its scope and its evidence (source and note), oldest first."""
+    columns = ["phone", "channel", "purpose", "reason", "line_id", "source", "note", "created_at"]
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(
-                Suppression.phone,
-                Suppression.reason,
-                Suppression.line_id,
-                Suppression.source,
-                Suppression.note,
-                Suppression.created_at,
-            ).order_by(Suppression.created_at, Suppression.phone)
+            sa.select(*(getattr(Suppression, c) for c in columns)).order_by(
+                Suppression.created_at, Suppression.phone
+            )
         ).all()
-    return pd.DataFrame(
-        rows, columns=["phone", "reason", "line_id", "source", "note", "created_at"]
-    )
+    return pd.DataFrame(rows, columns=columns)
 
 
-def suppressed_phones(connection: sa.Connection) -> set[str]:
-    return set(connection.scalars(sa.select(Suppression.phone)))
+@dataclass(frozen=True)
+class Barred:
+    """The suppression list as of a moment, asked by scope."""
+
+    scopes: pd.DataFrame  # phone, channel, purpose
+
+    def phones(self, channel: str, purpose: str) -> set[str]:
+        """The numbers a message or call of CHANNEL for PURPOSE may not reach."""
+        scopes = self.scopes
+        applies = scopes["channel"].isin(("*", channel)) & scopes["purpose"].isin(("*", purpose))
+        return set(scopes.loc[applies, "phone"])
+
+
+def barred(connection: sa.Connection) -> Barred:
+    rows = connection.execute(
+        sa.select(Suppression.phone, Suppression.channel, Suppression.purpose)
+    ).all()
+    return Barred(pd.DataFrame(rows, columns=["phone", "channel", "purpose"]))

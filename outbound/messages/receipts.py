@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from outbound.contact import suppression
 from outbound.messages import keywords, outbox, scores
 from outbound.store import orders
-from outbound.store.models import InboundMessage, Suppression
+from outbound.store.models import InboundMessage
 from outbound.store.orders import ORDERS
 
 # Twilio's message and call statuses, as our outbox states.
@@ -99,18 +100,19 @@ def _close(
         )
         return
     if state != "delivered" and code in WRONG_NUMBER:
+        channel, purpose = suppression.scope_of(code, row["channel"])
         with Session(bind=connection) as session:
-            if session.get(Suppression, row["phone"]) is None:
-                session.add(
-                    Suppression(
-                        phone=row["phone"],
-                        reason="wrong_number",
-                        line_id=row["line_id"],
-                        source=f"outbox {row['id']}",
-                        note=f"Twilio {code}",
-                        created_at=now,
-                    )
-                )
+            suppression.add(
+                session,
+                row["phone"],
+                "wrong_number",
+                f"outbox {row['id']}",
+                channel=channel,
+                purpose=purpose,
+                line_id=row["line_id"],
+                note=f"Twilio {code}",
+                at=now,
+            )
             session.flush()
     if survey:
         return
@@ -138,18 +140,17 @@ def inbound(connection: sa.Connection, form: dict[str, str], now: dt.datetime) -
         session.add(
             InboundMessage(provider_id=sid, phone=phone, body=body, action=action, received_at=now)
         )
-        known = session.get(Suppression, phone)
-        if action == "stop" and known is None:
-            session.add(
-                Suppression(
-                    phone=phone,
-                    reason="opt_out",
-                    source=f"inbound SMS {sid}",
-                    note=f"{now:%Y-%m-%d %H:%M:%S %Z}: {body}",
-                    created_at=now,
-                )
+        if action == "stop":  # marketing, every channel: what the customer is owed still comes
+            suppression.add(
+                session,
+                phone,
+                "opt_out",
+                f"inbound SMS {sid}",
+                purpose="marketing",
+                note=f"{now:%Y-%m-%d %H:%M:%S %Z}: {body}",
+                at=now,
             )
-        if action == "start" and known is not None and known.reason == "opt_out":
-            session.delete(known)
+        if action == "start":
+            suppression.lift_opt_outs(session, phone)
         session.flush()
     return action

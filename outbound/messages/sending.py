@@ -108,7 +108,7 @@ def _wave(
     wave.settled_after_crash, wave.still_unknown = recovered.settled, recovered.unknown
     with engine.connect() as connection:
         due = outbox.due(connection, now, day, campaign)
-        suppressed = suppression.suppressed_phones(connection)
+        barred = suppression.barred(connection)
     closed = [not _open(config, row, now) for row in due.to_dict("records")]
     wave.waiting_for_window = sum(closed)
     due = due[~np.array(closed, dtype=bool)]
@@ -123,7 +123,7 @@ def _wave(
         nonlocal unknown_in_a_row
         if stop.is_set():
             return
-        result, spent = _send_one(config, engine, channel, limit, row, suppressed, stop, clock)
+        result, spent = _send_one(config, engine, channel, limit, row, barred, stop, clock)
         with lock:
             wave.bookkeeping_seconds += spent
             if result == "waiting":
@@ -156,7 +156,7 @@ def _send_one(
     channel: Channel,
     limit: RateLimit,
     row: dict[str, Any],
-    suppressed: set[str],
+    barred: suppression.Barred,
     stop: threading.Event,
     clock: Callable[[], dt.datetime],
 ) -> tuple[str, float]:
@@ -170,7 +170,9 @@ def _send_one(
         return "waiting", 0.0
     book = time.perf_counter()
     with engine.begin() as connection:
-        if row["phone"] in suppressed:
+        # A survey is not owed to the customer: an opt-out from marketing stops it too.
+        owed = not row["marketing"] and not outbox.is_survey(row)
+        if row["phone"] in barred.phones(row["channel"], "service" if owed else "marketing"):
             outbox.settle(connection, row["id"], state="blocked", error="suppressed")
             _close_order(connection, row, "blocked", now, "the number is suppressed")
             return "blocked", time.perf_counter() - book
@@ -254,12 +256,15 @@ def _failed(
         )
         if error.effect in ("wrong_number", "opt_out"):
             reason = "wrong_number" if error.effect == "wrong_number" else "opt_out"
+            channel, purpose = suppression.scope_of(error.code, row["channel"])
             with Session(bind=connection) as session:
                 suppression.add(
                     session,
                     row["phone"],
                     reason,
                     f"outbox {row['id']}",
+                    channel=channel,
+                    purpose=purpose,
                     line_id=row["line_id"],
                     note=str(error),
                 )

@@ -153,7 +153,7 @@ def _plan(
     """Each campaign's members less those the contact policy keeps out, ranked; highest
     priority first, so that a customer goes to one campaign a day."""
     cap = dt.timedelta(days=inputs.config.policy.frequency_cap_days)
-    suppressed = suppression.suppressed_phones(connection)
+    barred = suppression.barred(connection)
     open_lines = orders.open_order_lines(connection)
     contacted = orders.contacted_since(connection, inputs.now - cap)
     taken: set[str] = set()
@@ -162,7 +162,7 @@ def _plan(
     for campaign in inputs.campaigns:
         members = segments.members(inputs.segments[campaign.name], inputs.months)
         contacts = policy.Contacts(
-            suppressed,
+            barred.phones(campaign.spec.channel, campaign.spec.purpose),
             open_lines,
             contacted,
             orders.lines_in_campaign(connection, campaign.name, inputs.months.month),

@@ -39,12 +39,9 @@ def why(
             .where(ORDERS.c.line_id == line_id, ORDERS.c.month == months.month)
             .order_by(ORDERS.c.id),
         )
-        contacts = policy.Contacts(
-            suppression.suppressed_phones(connection),
-            orders.open_order_lines(connection),
-            orders.contacted_since(connection, now - cap),
-            (),
-        )
+        barred = suppression.barred(connection)
+        open_lines = orders.open_order_lines(connection)
+        contacted = orders.contacted_since(connection, now - cap)
     rows, taken_by = [], None
     for campaign in campaigns:
         own = held[(held["campaign"] == campaign.name) & (held["channel"] != "followup")]
@@ -58,6 +55,8 @@ def why(
                 f"segment {segment.name}: not ({segment.rule.describe()})",
             )
         else:
+            scope = (campaign.spec.channel, campaign.spec.purpose)
+            contacts = policy.Contacts(barred.phones(*scope), open_lines, contacted, ())
             _, out = policy.apply(
                 line,
                 campaign.name,

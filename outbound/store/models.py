@@ -116,11 +116,14 @@ class Absence(Base):
 
 
 class Suppression(Base):
-    """A phone number nobody may contact: opt-out, do-not-call or wrong number."""
+    """A phone number that may not be contacted on CHANNEL (sms, voice, call) for PURPOSE
+    (marketing, service), "*" meaning every one: opt-out, do-not-call or wrong number."""
 
     __tablename__ = "suppressions"
 
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))
     line_id: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(256))

@@ -257,6 +257,31 @@ def test_two_processes_running_the_same_day_write_one_set_of_orders(center: Cent
     assert count_orders(center) == single > 0
 
 
+def test_a_marketing_opt_out_keeps_the_care_callback_and_do_not_call_bars_it(
+    center: Center,
+) -> None:
+    line = center.json("preview", "complaints", "--limit", "1")["rows"][0]
+
+    def verdict() -> str:
+        found = center.json("why", line["line_id"], "--date", DAY)["campaigns"]
+        return next(v["verdict"] for v in found if v["campaign"] == "complaint_callback")
+
+    center.ok("suppress", "add", line["phone"], "--reason", "opt_out", "--purpose", "marketing")
+    center.ok("suppress", "add", line["phone"], "--reason", "wrong_number", "--channel", "sms")
+    assert verdict() == "eligible"
+    center.ok("suppress", "add", line["phone"], "--reason", "do_not_call")
+    assert verdict() == "kept out: suppressed"
+    scopes = {
+        (s["channel"], s["purpose"], s["reason"])
+        for s in center.json("suppress", "list")["suppressions"]
+    }
+    assert scopes == {
+        ("*", "marketing", "opt_out"),
+        ("sms", "*", "wrong_number"),
+        ("*", "*", "do_not_call"),
+    }
+
+
 def test_why_names_the_rule_that_kept_a_line_out_of_each_campaign(center: Center) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     listed = center.calls("A04", DAY)[0]

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from outbound.config import load_config
+from outbound.contact import policy
 from tests.e2e.conftest import DAY, Center, channels
 from tests.e2e.test_results import october
 from tests.e2e.test_webhooks import Webhooks, serving
@@ -51,10 +52,19 @@ def hooks(center: Center, clock: Clock) -> Iterator[Webhooks]:
         yield webhooks
 
 
-def calls(center: Center, campaign: str) -> list[dict]:
+def calls(center: Center, campaign: str, mobile: bool = True) -> list[dict]:
+    """CAMPAIGN's calls of the day, to mobiles (a survey SMS can reach) or to fixed lines."""
     agents = ("A01", "A02", "A03", "A04", "A05", "A06")
     listed = [c | {"agent_id": a} for a in agents for c in center.calls(a, DAY)]
-    return [c for c in listed if c["campaign"] == campaign]
+    return [
+        c for c in listed if c["campaign"] == campaign and policy.can_take_sms(c["phone"]) == mobile
+    ]
+
+
+def test_a_reached_call_to_a_fixed_line_asks_no_score(center: Center) -> None:
+    call = calls(center, "complaint_callback", mobile=False)[0]
+    reached(center, call, "satisfied")
+    assert surveys(center, "complaint_callback") == []
 
 
 def reached(center: Center, call: dict, code: str = "accepted", at: str = "10:00") -> None:

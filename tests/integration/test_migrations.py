@@ -81,3 +81,40 @@ def test_earlier_outcome_events_keep_their_reason_and_note_in_columns(database_u
         details = connection.execute(sa.text("SELECT detail FROM events ORDER BY id")).scalars()
         assert list(details) == list(written.values())
     engine.dispose()
+
+
+def test_earlier_suppressions_get_the_scope_their_reason_has_now(database_url: str) -> None:
+    engine = open_database(database_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    written = [
+        ("+8613993412345", "opt_out", "inbound SMS SM1", "2026-11-02 08:00: TD"),
+        ("+869348123456", "wrong_number", "outbox 7", "Twilio 21614"),
+        ("+8613993400000", "wrong_number", "work order 9", None),
+        ("+8613993411111", "do_not_call", "免打扰.csv", None),
+    ]
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+        connection.execute(
+            sa.text(
+                "INSERT INTO suppressions (phone, reason, source, note, created_at) "
+                "VALUES (:phone, :reason, :source, :note, '2026-11-02 08:00:00+00:00')"
+            ),
+            [dict(zip(("phone", "reason", "source", "note"), row, strict=True)) for row in written],
+        )
+        command.upgrade(config, "head")
+        scoped = connection.execute(
+            sa.text("SELECT phone, channel, purpose FROM suppressions ORDER BY phone")
+        ).all()
+        assert [tuple(row) for row in scoped] == [
+            ("+8613993400000", "*", "*"),
+            ("+8613993411111", "*", "*"),
+            ("+8613993412345", "*", "marketing"),
+            ("+869348123456", "sms", "*"),
+        ]
+        command.downgrade(config, "0009")
+        back = connection.execute(sa.text("SELECT phone, reason FROM suppressions")).all()
+        assert sorted(tuple(row) for row in back) == sorted((p, r) for p, r, _, _ in written)
+        command.upgrade(config, "head")
+    engine.dispose()
