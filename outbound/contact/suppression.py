@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -131,17 +131,22 @@ def listing(engine: sa.Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Barred:
-    """The suppression list as of a moment, asked by scope."""
+    """The suppression list as of a moment, asked by scope (each scope's numbers found once)."""
 
     scopes: pd.DataFrame  # phone, channel, purpose
+    _found: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
-    def phones(self, channel: str, purpose: str) -> set[str]:
+    def phones(self, channel: str, purpose: str) -> frozenset[str]:
         """The numbers a message or call of CHANNEL for PURPOSE may not reach."""
-        scopes = self.scopes
-        applies = scopes["channel"].isin(("*", channel)) & scopes["purpose"].isin(("*", purpose))
-        return set(scopes.loc[applies, "phone"])
+        if (channel, purpose) not in self._found:
+            scopes = self.scopes
+            applies = scopes["channel"].isin(("*", channel)) & scopes["purpose"].isin(
+                ("*", purpose)
+            )
+            self._found[channel, purpose] = frozenset(scopes.loc[applies, "phone"])
+        return self._found[channel, purpose]
 
 
 def barred(connection: sa.Connection) -> Barred:

@@ -125,6 +125,15 @@ def claim(connection: sa.Connection, message_id: int, now: dt.datetime) -> bool:
     return taken.rowcount == 1
 
 
+def release(connection: sa.Connection, message_id: int) -> None:
+    """Give back a row claimed and not sent: pending again, its try not counted."""
+    connection.execute(
+        sa.update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
+        .values(state="pending", sending_since=None, tries=OUTBOX.c.tries - 1)
+    )
+
+
 def mark_sent(
     connection: sa.Connection, message_id: int, provider_id: str, at: dt.datetime
 ) -> None:

@@ -162,11 +162,8 @@ def _send_one(
 ) -> tuple[str, float]:
     """One message: claim it, send it, write what happened. The result word and the seconds
     spent on our own bookkeeping."""
-    if not _open(config, row, clock()):  # the window closed while the wave went on
-        return "waiting", 0.0
-    limit.wait()
     now = clock()
-    if not _open(config, row, now):  # or while this message waited for its turn
+    if not _open(config, row, now):  # the window closed while the wave went on
         return "waiting", 0.0
     book = time.perf_counter()
     with engine.begin() as connection:
@@ -179,6 +176,12 @@ def _send_one(
         if not outbox.claim(connection, row["id"], now):
             return "taken", time.perf_counter() - book
     spent = time.perf_counter() - book
+    limit.wait()  # released right before its request, so that the provider sees the rate
+    if not _open(config, row, clock()):  # the window closed while it waited for its turn
+        book = time.perf_counter()
+        with engine.begin() as connection:
+            outbox.release(connection, row["id"])
+        return "waiting", spent + time.perf_counter() - book
     message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], now)
     try:
         provider_id = channel.send(message)
