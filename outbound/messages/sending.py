@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -109,9 +108,8 @@ def _wave(
     with engine.connect() as connection:
         due = outbox.due(connection, now, day, campaign)
         barred = suppression.barred(connection)
-    closed = [not _open(config, row, now) for row in due.to_dict("records")]
-    wave.waiting_for_window = sum(closed)
-    due = due[~np.array(closed, dtype=bool)]
+    rows = [row for row in due.to_dict("records") if _open(config, row, now)]
+    wave.waiting_for_window = len(due) - len(rows)
     # The rate protects a carrier; the dry-run file needs none.
     rate = config.channels.rate_per_second if channel.name != "dryrun" else 1e9
     limit = RateLimit(rate)
@@ -143,7 +141,6 @@ def _wave(
         if progress is not None:
             progress(1)
 
-    rows = due.to_dict("records")
     with ThreadPoolExecutor(max_workers=config.channels.concurrency) as pool:
         list(pool.map(one, rows))
     wave.seconds = time.perf_counter() - started
