@@ -72,17 +72,25 @@ def test_the_window_is_checked_for_each_message_as_the_wave_goes_on(
     assert len(peer.created) == 2
 
 
-def test_a_service_voice_message_waits_for_calling_hours(
-    new_center: Callable[[str], Center], peer: TwilioPeer
-) -> None:
+def voice_center(
+    new_center: Callable[[str], Center], peer: TwilioPeer, script: str, purpose: str = "marketing"
+) -> Center:
+    """A center whose one message campaign is a voice message of SCRIPT to 3 lines a day."""
     center = new_center(channels(peer))
     (center.folder / "campaigns" / "upsell_sms.toml").unlink()
-    (center.folder / "scripts" / "notice.j2").write_text("您好，您的宽带将于本周六凌晨检修。")
-    (center.folder / "campaigns" / "notice.toml").write_text(
-        'segment = "zero_usage"\nchannel = "voice"\nscript = "notice.j2"\npurpose = "service"\n'
+    (center.folder / "scripts" / "voice.j2").write_text(script, encoding="utf-8")
+    (center.folder / "campaigns" / "voice.toml").write_text(
+        f'segment = "zero_usage"\nchannel = "voice"\nscript = "voice.j2"\npurpose = "{purpose}"\n'
         "start = 2026-11-01\nend = 2026-11-30\npriority = 200\nper_day = 3\n",
         encoding="utf-8",
     )
+    return center
+
+
+def test_a_service_voice_message_waits_for_calling_hours(
+    new_center: Callable[[str], Center], peer: TwilioPeer
+) -> None:
+    center = voice_center(new_center, peer, "您好，您的宽带将于本周六凌晨检修。", "service")
     center.ok("run", "--date", DAY, now=f"{DAY} 02:30")
     assert "3 messages wait outside their hours" in center.ok("send", now=f"{DAY} 03:00")
     assert peer.created == []
@@ -382,16 +390,10 @@ def test_preview_message_shows_the_text_its_length_and_the_waves_segments(center
 def test_a_voice_message_is_a_call_whose_twiml_says_the_text_in_chinese(
     new_center: Callable[[str], Center], peer: TwilioPeer
 ) -> None:
-    center = new_center(channels(peer))
-    (center.folder / "campaigns" / "upsell_sms.toml").unlink()
-    (center.folder / "scripts" / "voice.j2").write_text(
+    center = voice_center(
+        new_center,
+        peer,
         "您好{{ customer.customer_name }}，您的号码{{ customer.phone | phone_tail }}已两月无通话。",
-        encoding="utf-8",
-    )
-    (center.folder / "campaigns" / "voice.toml").write_text(
-        'segment = "zero_usage"\nchannel = "voice"\nscript = "voice.j2"\n'
-        "start = 2026-11-01\nend = 2026-11-30\npriority = 200\nper_day = 3\n",
-        encoding="utf-8",
     )
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     assert "3 sent" in center.ok("send", now=f"{DAY} 10:00")
@@ -410,14 +412,7 @@ def test_a_voice_message_is_a_call_whose_twiml_says_the_text_in_chinese(
 def test_a_voice_call_whose_answer_was_lost_is_found_while_still_queued(
     new_center: Callable[[str], Center], peer: TwilioPeer
 ) -> None:
-    center = new_center(channels(peer))
-    (center.folder / "campaigns" / "upsell_sms.toml").unlink()
-    (center.folder / "scripts" / "voice.j2").write_text("您好，您的号码已两月无通话。")
-    (center.folder / "campaigns" / "voice.toml").write_text(
-        'segment = "zero_usage"\nchannel = "voice"\nscript = "voice.j2"\n'
-        "start = 2026-11-01\nend = 2026-11-30\npriority = 200\nper_day = 3\n",
-        encoding="utf-8",
-    )
+    center = voice_center(new_center, peer, "您好，您的号码已两月无通话。")
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     peer.script.append(Answer(cut="before"))
     assert "1 unknown" in center.ok("send", now=f"{DAY} 10:00")

@@ -16,6 +16,13 @@ from outbound.store.models import Base
 OTHERS = {"alembic_version", "scheduled_jobs"}
 
 
+def alembic_config() -> AlembicConfig:
+    """Alembic on the engine's migrations; its connection is set in the test's transaction."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = open_database(database_url)
     with engine.connect() as connection:
@@ -33,8 +40,7 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
 
 def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
     engine = open_database(database_url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
@@ -46,8 +52,7 @@ def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
 
 def test_earlier_outcome_events_keep_their_reason_and_note_in_columns(database_url: str) -> None:
     engine = open_database(database_url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config()
     written = {
         1: "reason: uses_mobile; note: 在外地打工，下月回来",
         2: "reason: busy_farming; note: 秋收忙; 下周再打; callback at 2026-11-03 15:00",
@@ -85,8 +90,7 @@ def test_earlier_outcome_events_keep_their_reason_and_note_in_columns(database_u
 
 def test_earlier_suppressions_get_the_scope_their_reason_has_now(database_url: str) -> None:
     engine = open_database(database_url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config()
     written = [
         ("+8613993412345", "opt_out", "inbound SMS SM1", "2026-11-02 08:00: TD"),
         ("+869348123456", "wrong_number", "outbox 7", "Twilio 21614"),
