@@ -27,10 +27,13 @@ def exclusive(var: Path, engine: sa.Engine, name: str) -> Iterator[str | None]:
             if not connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
                 yield _pg_holder(connection, key)
                 return
+            # The session says who holds the lock, for whoever finds it taken.
+            connection.scalar(sa.select(sa.func.set_config("application_name", _me(), False)))
             try:
                 yield None
             finally:
                 connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+                connection.scalar(sa.select(sa.func.set_config("application_name", "", False)))
         return
     var.mkdir(parents=True, exist_ok=True)
     with (var / f"{name}.lock").open("a+") as file:
@@ -57,13 +60,13 @@ def _me() -> str:
 def _pg_holder(connection: sa.Connection, key: int) -> str:
     found = connection.execute(
         sa.text(
-            "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
+            "SELECT a.pid, a.application_name FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key"
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"key": key},
     ).first()
     if found is None:
         return "another process"
-    where = f" from {found.client_addr}" if found.client_addr else ""
-    return f"database session {found.pid}{where} since {found.backend_start:%H:%M:%S}"
+    return found.application_name or f"database session {found.pid}"
