@@ -27,13 +27,16 @@ def exclusive(var: Path, engine: sa.Engine, name: str) -> Iterator[str | None]:
             if not connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
                 yield _pg_holder(connection, key)
                 return
-            # The session says who holds the lock, for whoever finds it taken.
+            # The session says who holds the lock, for whoever finds it taken. A session lock
+            # outlives the transaction, which must not stay open while the block runs.
             connection.scalar(sa.select(sa.func.set_config("application_name", _me(), False)))
+            connection.commit()
             try:
                 yield None
             finally:
                 connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
                 connection.scalar(sa.select(sa.func.set_config("application_name", "", False)))
+                connection.commit()
         return
     var.mkdir(parents=True, exist_ok=True)
     with (var / f"{name}.lock").open("a+") as file:
