@@ -68,8 +68,9 @@ def test_the_rule_check_api_refuses_a_wrong_rule_with_its_message_line_and_colum
     assert (detail["line"], detail["column"]) == (2, 2)
     assert detail["message"] == (
         "rule: line 2: unknown column 'calls_3d'\n      calls_3d == 0\n      ^^^^^^^^\n"
-        "  did you mean 'calls_30d'? Available columns: line_id, phone, phone_type, customer_name, region, "
-        "plan, status, install_date, monthly_spend, calls_30d, minutes_30d, caller_id, "
+        "  did you mean 'calls_30d'? Available columns: line_id, phone, phone_type, "
+        "customer_name, region, plan, status, install_date, monthly_spend, calls_30d, "
+        "minutes_30d, caller_id, "
         "complaints, last_complaint_at, fault_reports"
     )
 
