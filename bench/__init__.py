@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from outbound.sample.billing import extract_frame, write_csv
+
+POSTGRES = os.environ.get(
+    "ENGINE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_schema(name: str) -> str | None:
+    """A URL on an empty schema NAME of the test PostgreSQL database (made anew), or None
+    when no server answers."""
+    import sqlalchemy as sa
+
+    try:
+        with sa.create_engine(POSTGRES).begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {name}"))
+    except sa.exc.OperationalError:
+        return None
+    return f"{POSTGRES}?options={quote(f'-csearch_path={name}')}"
 
 
 def median_time(runs: int, work: Callable[[], object]) -> float:

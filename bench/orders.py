@@ -4,22 +4,17 @@ executemany (insertmanyvalues) on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from bench import postgres_schema
 from outbound.store import orders
 from outbound.store.db import open_database
-
-POSTGRES = os.environ.get(
-    "ENGINE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def work_orders(count: int) -> pd.DataFrame:
@@ -74,13 +69,10 @@ def run(count: int = 1_000_000) -> None:
     with tempfile.TemporaryDirectory() as folder:
         sqlite = _timed(f"sqlite:///{Path(folder) / 'bench.db'}", frame)
     print(f"  SQLite executemany             {sqlite:6.2f} s  {count / sqlite:10,.0f} rows/s")
-    try:
-        with sa.create_engine(POSTGRES).begin() as connection:
-            connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS bench"))
-    except sa.exc.OperationalError:
+    schema_url = postgres_schema("bench")
+    if schema_url is None:
         print("  PostgreSQL: not reachable, skipped")
         return
-    schema_url = f"{POSTGRES}?options={quote('-csearch_path=bench')}"
     copy = _timed(schema_url, frame)
     print(f"  PostgreSQL COPY                {copy:6.2f} s  {count / copy:10,.0f} rows/s")
     # SQLAlchemy's executemany (insertmanyvalues batches) on a fifth, to keep the bench short.

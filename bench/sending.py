@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import postgres_schema
 from outbound.config import load_config
 from outbound.messages import outbox
 from outbound.messages.channels.twilio import Twilio
@@ -37,15 +38,27 @@ messaging_service_sid = "MG{zeros}"
 
 
 def run(messages: int = 10_000, rate: float = 100) -> None:
+    """The wave on SQLite, then on PostgreSQL when a server answers."""
+    wave(messages, rate, None)
+    postgres = postgres_schema("bench_sending")
+    if postgres is None:
+        print("  PostgreSQL: not reachable, skipped")
+        return
+    wave(messages, rate, postgres)
+
+
+def wave(messages: int, rate: float, database_url: str | None) -> None:
     peer, server = serve()
     folder = Path(tempfile.mkdtemp(prefix="bench-sending-"))
+    store = "SQLite" if database_url is None else "PostgreSQL"
+    environ = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
+    if database_url is not None:
+        environ["ENGINE_DATABASE_URL"] = database_url
     try:
         (folder / "config.toml").write_text(
             CONFIG.format(rate=rate, url=peer.url, zeros="0" * 32), encoding="utf-8"
         )
-        config = load_config(
-            folder, environ={"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
-        )
+        config = load_config(folder, environ=environ)
         engine = open_database(config.database_url)
         now = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
         wave = pd.DataFrame(
@@ -70,7 +83,10 @@ def run(messages: int = 10_000, rate: float = 100) -> None:
             while at - arrivals[start] >= 1.0:
                 start += 1
             busiest = max(busiest, end - start + 1)
-        print(f"\nwave of {messages:,} SMS at a configured {rate:g}/s through the local Twilio")
+        print(
+            f"\nwave of {messages:,} SMS at a configured {rate:g}/s through the local Twilio,"
+            f" on {store}"
+        )
         reached = len(arrivals) / span
         print(
             f"  sent {result.counts['sent']:,}, at the server {len(peer.created):,},"
@@ -80,7 +96,7 @@ def run(messages: int = 10_000, rate: float = 100) -> None:
         print(f"  busiest one-second window {busiest} requests (limit {rate:g})")
         print(
             f"  bookkeeping {result.bookkeeping_seconds / messages * 1000:.2f} ms a message"
-            " (claim + settle in SQLite, summed over the sending threads)"
+            f" (claim + settle in {store}, summed over the sending threads)"
         )
         engine.dispose()
     finally:
