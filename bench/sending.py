@@ -96,7 +96,7 @@ def wave(messages: int, rate: float, database_url: str | None) -> None:
         print(f"  busiest one-second window {busiest} requests (limit {rate:g})")
         print(
             f"  bookkeeping {result.bookkeeping_seconds / messages * 1000:.2f} ms a message"
-            f" (claim + settle in {store}, summed over the sending threads)"
+            f" (claims and the ledger's writes in {store}, in batches)"
         )
         engine.dispose()
     finally:

@@ -5,7 +5,7 @@ two senders take one row."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -115,40 +115,47 @@ def in_sending(connection: sa.Connection) -> pd.DataFrame:
     return orders.frame(connection, sa.select(OUTBOX).where(OUTBOX.c.state == "sending"))
 
 
-def claim(connection: sa.Connection, message_id: int, now: dt.datetime) -> bool:
-    """Take a pending row for sending; False when another sender has it."""
+def claim(connection: sa.Connection, ids: Sequence[int], now: dt.datetime) -> set[int]:
+    """Take the pending rows of IDS for sending; the ids taken (another sender has the rest)."""
+    if not ids:
+        return set()
     taken = connection.execute(
         sa.update(OUTBOX)
-        .where(OUTBOX.c.id == message_id, OUTBOX.c.state == "pending")
+        .where(OUTBOX.c.id.in_(ids), OUTBOX.c.state == "pending")
         .values(state="sending", sending_since=now, tries=OUTBOX.c.tries + 1)
+        .returning(OUTBOX.c.id)
     )
-    return taken.rowcount == 1
+    return set(taken.scalars())
 
 
-def release(connection: sa.Connection, message_id: int) -> None:
-    """Give back a row claimed and not sent: pending again, its try not counted."""
+def release(connection: sa.Connection, ids: Sequence[int]) -> None:
+    """Give back rows claimed and not sent: pending again, their try not counted."""
+    if not ids:
+        return
     connection.execute(
         sa.update(OUTBOX)
-        .where(OUTBOX.c.id == message_id, OUTBOX.c.state == "sending")
+        .where(OUTBOX.c.id.in_(ids), OUTBOX.c.state == "sending")
         .values(state="pending", sending_since=None, tries=OUTBOX.c.tries - 1)
     )
 
 
-def mark_sent(
-    connection: sa.Connection, message_id: int, provider_id: str, at: dt.datetime
-) -> None:
-    """The provider took MESSAGE_ID: sent, unless its status callback, faster than the API's
-    answer, already moved it further."""
-    not_yet = OUTBOX.c.state.in_(("pending", "sending"))
+def mark_sent(connection: sa.Connection, sent: Sequence[tuple[int, str, dt.datetime]]) -> None:
+    """The provider took these (id, provider id, at): sent, unless a status callback, faster
+    than the API's answer, already moved one further."""
+    if not sent:
+        return
+    # Not IN (...): an expanding list cannot go in an executemany.
+    not_yet = sa.or_(OUTBOX.c.state == "pending", OUTBOX.c.state == "sending")
     connection.execute(
         sa.update(OUTBOX)
-        .where(OUTBOX.c.id == message_id)
+        .where(OUTBOX.c.id == sa.bindparam("sent_id"))
         .values(
             state=sa.case((not_yet, "sent"), else_=OUTBOX.c.state),
-            provider_id=sa.func.coalesce(OUTBOX.c.provider_id, provider_id),
-            sent_at=at,
+            provider_id=sa.func.coalesce(OUTBOX.c.provider_id, sa.bindparam("sent_sid")),
+            sent_at=sa.bindparam("sent_at"),
             error=None,
-        )
+        ),
+        [{"sent_id": id_, "sent_sid": sid, "sent_at": at} for id_, sid, at in sent],
     )
 
 

@@ -5,32 +5,30 @@ provider before anything is sent again."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from outbound.config import Config
 from outbound.contact import policy, suppression
 from outbound.errors import UserError
-from outbound.messages import outbox
+from outbound.messages import outbox, settling
 from outbound.messages.channels import Channel, Outgoing, TransportError
 from outbound.messages.channels.dryrun import DryRun
 from outbound.messages.ratelimit import RateLimit
-from outbound.store import locks, orders
-from outbound.store.orders import ORDERS
+from outbound.store import locks
 
-BACKOFF_SECONDS = 30.0
 # Answers lost or 5xx one after another mean the provider is down, not these messages.
 UNKNOWN_IN_A_ROW = 3
+# Rows claimed in one transaction, at most: a second's worth at 100 a second, and as many as a
+# crash can leave for the next wave to look up at the provider.
+CLAIM_BATCH = 100
 
 
 @dataclass
@@ -117,79 +115,155 @@ def _wave(
     lock = threading.Lock()
     unknown_in_a_row = 0
 
-    def one(row: dict[str, Any]) -> None:
+    def tell(outcome: settling.Outcome) -> None:
+        """Count OUTCOME, stop the wave on the provider's trouble, and hand it to the ledger."""
         nonlocal unknown_in_a_row
-        if stop.is_set():
+        ledger.add(outcome)
+        if outcome.word == "released":
             return
-        result, spent = _send_one(config, engine, channel, limit, row, barred, stop, clock)
         with lock:
-            wave.bookkeeping_seconds += spent
-            if result == "waiting":
+            if outcome.word == "waiting":
                 wave.waiting_for_window += 1
             else:
-                wave.counts[result] += 1
-                unknown_in_a_row = unknown_in_a_row + 1 if result == "unknown" else 0
+                wave.counts[outcome.word] += 1
+            unknown_in_a_row = unknown_in_a_row + 1 if outcome.word == "unknown" else 0
+            why = str(outcome.error) if outcome.word == "stopped" else None
             if unknown_in_a_row >= UNKNOWN_IN_A_ROW and not stop.is_set():
-                stop.set()
-                row["error"] = (
+                why = (
                     f"{UNKNOWN_IN_A_ROW} answers in a row were lost or server errors: "
                     "the provider is in trouble; the rest waits for the next wave"
                 )
-                result = "stopped"
-            if result == "stopped" and wave.stopped is None:
-                wave.stopped = row.get("error")
+            if why is not None:
+                stop.set()
+                wave.stopped = wave.stopped or why
         if progress is not None:
             progress(1)
 
-    with ThreadPoolExecutor(max_workers=config.channels.concurrency) as pool:
-        list(pool.map(one, rows))
+    def sender() -> None:
+        while not stop.is_set() and (row := claims.next()) is not None:
+            tell(_send_one(config, channel, limit, row, stop, clock))
+
+    with settling.Ledger(engine, stop) as ledger:
+        rows = _unbarred(rows, barred, now, tell)
+        batch = max(config.channels.concurrency, min(int(rate), CLAIM_BATCH))
+        claims = Claims(engine, rows, clock, batch)
+        try:
+            _run(sender, min(config.channels.concurrency, len(rows)), stop)
+        finally:
+            for row in claims.unsent():
+                ledger.add(settling.Outcome(row, "released", clock()))
+        wave.counts["taken"] += claims.taken
+    wave.counts = +wave.counts  # no zero counts
+    wave.bookkeeping_seconds = claims.seconds + ledger.seconds
     wave.seconds = time.perf_counter() - started
     return wave
 
 
-def _send_one(
-    config: Config,
-    engine: sa.Engine,
-    channel: Channel,
-    limit: RateLimit,
-    row: dict[str, Any],
+def _run(sender: Callable[[], None], threads: int, stop: threading.Event) -> None:
+    """SENDER in THREADS threads until they are done. The first error of one, or an interrupt,
+    stops the others after the message in hand, and is raised."""
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            sender()
+        except BaseException as error:
+            errors.append(error)
+            stop.set()
+
+    senders = [threading.Thread(target=guarded, name=f"sender-{i}") for i in range(threads)]
+    for thread in senders:
+        thread.start()
+    try:
+        for thread in senders:
+            thread.join()
+    finally:
+        stop.set()
+        for thread in senders:
+            thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _unbarred(
+    rows: list[dict[str, Any]],
     barred: suppression.Barred,
-    stop: threading.Event,
-    clock: Callable[[], dt.datetime],
-) -> tuple[str, float]:
-    """One message: claim it, send it, write what happened. The result word and the seconds
-    spent on our own bookkeeping."""
-    now = clock()
-    if not _open(config, row, now):  # the window closed while the wave went on
-        return "waiting", 0.0
-    book = time.perf_counter()
-    with engine.begin() as connection:
+    now: dt.datetime,
+    tell: Callable[[settling.Outcome], None],
+) -> list[dict[str, Any]]:
+    """ROWS whose number may take them; the others are told blocked."""
+    free = []
+    for row in rows:
         # A survey is not owed to the customer: an opt-out from marketing stops it too.
         owed = not row["marketing"] and not outbox.is_survey(row)
         if row["phone"] in barred.phones(row["channel"], "service" if owed else "marketing"):
-            outbox.settle(connection, row["id"], state="blocked", error="suppressed")
-            _close_order(connection, row, "blocked", now, "the number is suppressed")
-            return "blocked", time.perf_counter() - book
-        if not outbox.claim(connection, row["id"], now):
-            return "taken", time.perf_counter() - book
-    spent = time.perf_counter() - book
+            tell(settling.Outcome(row, "blocked", now))
+        else:
+            free.append(row)
+    return free
+
+
+class Claims:
+    """The wave's rows for its senders, one at a time, claimed in the store a batch at a time
+    (one transaction for many rows). At most a batch is claimed and not yet sent, which is
+    what a crash leaves for the next wave's recovery to ask the provider about."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        rows: list[dict[str, Any]],
+        clock: Callable[[], dt.datetime],
+        batch: int,
+    ) -> None:
+        self.engine, self.clock, self.batch = engine, clock, batch
+        self.taken = 0  # rows another sender had
+        self.seconds = 0.0  # spent claiming
+        self._rows = deque(rows)
+        self._ready: deque[dict[str, Any]] = deque()
+        self._lock = threading.Lock()
+
+    def next(self) -> dict[str, Any] | None:
+        with self._lock:
+            while not self._ready and self._rows:
+                began = time.perf_counter()
+                chunk = [self._rows.popleft() for _ in range(min(self.batch, len(self._rows)))]
+                with self.engine.begin() as connection:
+                    claimed = outbox.claim(connection, [r["id"] for r in chunk], self.clock())
+                self._ready.extend(r for r in chunk if r["id"] in claimed)
+                self.taken += len(chunk) - len(claimed)
+                self.seconds += time.perf_counter() - began
+            return self._ready.popleft() if self._ready else None
+
+    def unsent(self) -> list[dict[str, Any]]:
+        """The rows claimed and not handed out: the wave stopped before they went."""
+        with self._lock:
+            rest, self._ready = list(self._ready), deque()
+            return rest
+
+
+def _send_one(
+    config: Config,
+    channel: Channel,
+    limit: RateLimit,
+    row: dict[str, Any],
+    stop: threading.Event,
+    clock: Callable[[], dt.datetime],
+) -> settling.Outcome:
+    """One claimed message, sent if its hours are still open when its turn comes."""
+    if not _open(config, row, clock()):  # the window closed while the wave went on
+        return settling.Outcome(row, "waiting", clock())
     limit.wait()  # released right before its request, so that the provider sees the rate
-    if not _open(config, row, clock()):  # the window closed while it waited for its turn
-        book = time.perf_counter()
-        with engine.begin() as connection:
-            outbox.release(connection, row["id"])
-        return "waiting", spent + time.perf_counter() - book
+    now = clock()
+    if stop.is_set():
+        return settling.Outcome(row, "released", now)
+    if not _open(config, row, now):  # the window closed while it waited for its turn
+        return settling.Outcome(row, "waiting", now)
     message = Outgoing(row["id"], row["channel"], row["phone"], row["body"], now)
     try:
         provider_id = channel.send(message)
     except TransportError as error:
-        book = time.perf_counter()
-        result = _failed(config, engine, row, error, now, stop)
-        return result, spent + time.perf_counter() - book
-    book = time.perf_counter()
-    with engine.begin() as connection:
-        _sent(connection, row, provider_id, clock())
-    return "sent", spent + time.perf_counter() - book
+        return settling.Outcome(row, settling.word(config, row, error), now, error=error)
+    return settling.Outcome(row, "sent", clock(), provider_id=provider_id)
 
 
 def _open(config: Config, row: dict[str, Any], at: dt.datetime) -> bool:
@@ -197,95 +271,6 @@ def _open(config: Config, row: dict[str, Any], at: dt.datetime) -> bool:
     window, a service message or a survey within calling hours."""
     hours = config.channels.sending_window if row["marketing"] else config.policy.calling_hours
     return policy.within_hours(at, hours, config.tz)
-
-
-def _sent(
-    connection: sa.Connection, row: dict[str, Any], provider_id: str, at: dt.datetime
-) -> None:
-    outbox.mark_sent(connection, row["id"], provider_id, at)
-    if outbox.is_survey(row):
-        return
-    order_id = row["order_id"]
-    connection.execute(
-        sa.update(ORDERS).where(ORDERS.c.id == order_id).values(last_contact_at=at, attempts=1)
-    )
-    orders.log(connection, order_id, at, "engine", "sent", None, provider_id)
-
-
-def _failed(
-    config: Config,
-    engine: sa.Engine,
-    row: dict[str, Any],
-    error: TransportError,
-    now: dt.datetime,
-    stop: threading.Event,
-) -> str:
-    """Write what a failed send means. Only an answer about this recipient or this message
-    fails it; our side's or the provider's trouble leaves it due and stops the wave."""
-    with engine.begin() as connection:
-        if error.effect == "unknown":
-            # Left in `sending`: the next recovery asks the provider before any resend.
-            outbox.settle(connection, row["id"], error=str(error), error_code=error.code)
-            return "unknown"
-        throttled = error.effect == "retry" and row["tries"] + 1 >= config.channels.max_tries
-        if error.effect == "stop_wave" or throttled:
-            stop.set()
-            outbox.settle(
-                connection,
-                row["id"],
-                state="pending",
-                next_try_at=None,
-                error=str(error),
-                error_code=error.code,
-            )
-            row["error"] = str(error)
-            return "stopped"
-        if error.effect == "retry":
-            delay = BACKOFF_SECONDS * 2 ** row["tries"] * (0.5 + random.random())
-            outbox.settle(
-                connection,
-                row["id"],
-                state="pending",
-                next_try_at=now + dt.timedelta(seconds=delay),
-                error=str(error),
-                error_code=error.code,
-            )
-            return "retry"
-        outbox.settle(
-            connection, row["id"], state="failed", error=str(error), error_code=error.code
-        )
-        if error.effect in ("wrong_number", "opt_out"):
-            reason = "wrong_number" if error.effect == "wrong_number" else "opt_out"
-            channel, purpose = suppression.scope_of(error.code, row["channel"])
-            with Session(bind=connection) as session:
-                suppression.add(
-                    session,
-                    row["phone"],
-                    reason,
-                    f"outbox {row['id']}",
-                    channel=channel,
-                    purpose=purpose,
-                    line_id=row["line_id"],
-                    note=str(error),
-                )
-                session.flush()
-        _close_order(connection, row, "failed", now, str(error))
-        return error.effect if error.effect in ("wrong_number", "opt_out") else "failed"
-
-
-def _close_order(
-    connection: sa.Connection, row: dict[str, Any], result: str, at: dt.datetime, why: str
-) -> None:
-    """Close the order whose message ROW is; a survey's call order was closed by its outcome."""
-    if outbox.is_survey(row):
-        return
-    order_id = row["order_id"]
-    connection.execute(
-        sa.update(ORDERS)
-        .where(ORDERS.c.id == order_id, ORDERS.c.state.in_(orders.OPEN_STATES))
-        .values(state="done", result=result, closed_at=at)
-    )
-    orders.log(connection, order_id, at, "engine", "closed", result, why)
 
 
 def recover(config: Config, engine: sa.Engine, channel: Channel, now: dt.datetime) -> Recovered:
@@ -309,7 +294,7 @@ def recover(config: Config, engine: sa.Engine, channel: Channel, now: dt.datetim
             continue
         with engine.begin() as connection:
             if provider_id is not None:
-                _sent(connection, row, provider_id, now)
+                settling.write(connection, [settling.Outcome(row, "sent", now, provider_id)])
             else:
                 outbox.settle(connection, row["id"], state="pending", sending_since=None)
         recovered.settled += 1

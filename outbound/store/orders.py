@@ -68,6 +68,33 @@ def log(
     )
 
 
+def messages_sent(connection: sa.Connection, sent: Sequence[tuple[int, str, dt.datetime]]) -> None:
+    """The orders whose message the provider took (order id, provider id, at): contacted once,
+    and the event in their history."""
+    if not sent:
+        return
+    connection.execute(
+        sa.update(ORDERS)
+        .where(ORDERS.c.id == sa.bindparam("order"))
+        .values(last_contact_at=sa.bindparam("contact_at"), attempts=1),
+        [{"order": order_id, "contact_at": at} for order_id, _, at in sent],
+    )
+    connection.execute(
+        sa.insert(EVENTS),
+        [
+            {
+                "order_id": order_id,
+                "at": at,
+                "actor": "engine",
+                "kind": "sent",
+                "code": None,
+                "detail": sid,
+            }
+            for order_id, sid, at in sent
+        ],
+    )
+
+
 def frame(connection: sa.Connection, query: sa.Select[Any]) -> pd.DataFrame:
     result = connection.execute(query)
     return pd.DataFrame(result.all(), columns=list(result.keys()))

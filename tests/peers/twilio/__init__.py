@@ -265,7 +265,11 @@ class _Handler(BaseHTTPRequestHandler):
         arrived = time.monotonic()
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        params = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client died mid-request: a server takes nothing of it
+            self.close_connection = True
+            return
+        params = parse_qs(body.decode(), keep_blank_values=True)
         found = self.peer.operation("post", parts.path)
         if found is None or not self._authorised():
             self._reply(
