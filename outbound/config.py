@@ -45,16 +45,41 @@ class ColumnSpec(_Strict):
 
 
 class ExtractSettings(_Strict):
-    line_id: str
-    phone: str
-    default_area_code: str | None = Field(default=None, pattern=r"^0\d{2,3}$")
+    """How an extract's columns map to lines. `line_id` and `phone` name source columns; the
+    phone may be two (area code, number); with no id column the phone is the line's id."""
+
+    line_id: str | None = None
+    phone: str | tuple[str, str] | None = None
+    country: str = "CN"
+    default_area_code: str | None = Field(default=None, pattern=r"^\d{1,5}$")
     max_reject_share: float = Field(default=0.05, ge=0, le=1)
     columns: dict[str, ColumnSpec] = {}
 
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        import phonenumbers
+
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"{value!r} is not a country code phonenumbers knows: use ISO 3166 codes "
+                "such as CN, HK, US"
+            )
+        return value.upper()
+
     @model_validator(mode="after")
     def _names_are_unique(self) -> ExtractSettings:
-        seen: dict[str, str] = {self.line_id: LINE_ID, self.phone: PHONE}
-        names = {LINE_ID: self.line_id, PHONE: self.phone}
+        if self.line_id is None and self.phone is None:
+            raise ValueError("name line_id (the line's id column), phone, or both")
+        if self.country == "CN" and self.default_area_code and self.default_area_code[0] != "0":
+            raise ValueError(
+                f"default_area_code {self.default_area_code!r}: a Chinese area code is written "
+                "with its 0, such as 0934"
+            )
+        seen: dict[str, str] = {source: PHONE for source in self.phone_columns}
+        if self.line_id is not None:
+            seen[self.line_id] = LINE_ID  # may be the phone's column: the number is the id
+        names = {LINE_ID: self.line_id or "", PHONE: ", ".join(self.phone_columns)}
         for source, spec in self.columns.items():
             if source in seen:
                 raise ValueError(f"source column {source!r} is mapped twice")
@@ -65,6 +90,13 @@ class ExtractSettings(_Strict):
             seen[source] = spec.name
             names[spec.name] = source
         return self
+
+    @property
+    def phone_columns(self) -> tuple[str, ...]:
+        """The source columns of the phone: none, the number, or the area code and the number."""
+        if self.phone is None:
+            return ()
+        return (self.phone,) if isinstance(self.phone, str) else self.phone
 
     def column_types(self) -> dict[str, ColumnType]:
         """Every column a snapshot holds, by workspace name, with its type."""

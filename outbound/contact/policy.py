@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from outbound.extract.phones import phone_types
 
 RULES = {
+    "no_phone": "the line has no phone number: no campaign can reach it",
     "suppressed": "the number is on the suppression list",
     "not_mobile": "the number is a fixed line: it cannot take an SMS",
     "holdout": "the line is in the campaign's holdout group (not contacted, for measuring lift)",
@@ -53,9 +54,11 @@ def apply(
     those kept out, the latter with the first rule that kept each out (column `rule`)."""
     line_ids = pa.array(members["line_id"], pa.string())
     phones = pa.array(members["phone"], pa.string())
+    has_phone = pc.is_valid(phones).to_numpy(zero_copy_only=False)
     checks = {
+        "no_phone": ~has_phone,
         "suppressed": _among(phones, contacts.suppressed_phones),
-        "not_mobile": ~reachable(phones, channel),
+        "not_mobile": has_phone & ~reachable(phones, channel),
         "holdout": in_holdout(members["line_id"], campaign, holdout_percent),
         "already_in_campaign": _among(line_ids, contacts.in_campaign_lines),
         "open_order": _among(line_ids, contacts.open_order_lines),
@@ -71,12 +74,14 @@ def apply(
 
 
 def reachable(phones: pa.Array, channel: str) -> np.ndarray:
-    """Whether a message of CHANNEL can reach each of PHONES (E.164): an SMS only a mobile, a
-    call or a voice message any number."""
+    """Whether a message of CHANNEL can reach each of PHONES (E.164): an SMS any number but a
+    fixed line (where a country's plan does not tell mobiles apart, the provider will), a call
+    or a voice message any number; nothing reaches a line without one."""
+    present = pc.is_valid(phones).to_numpy(zero_copy_only=False)
     if channel != "sms":
-        return np.ones(len(phones), dtype=bool)
-    mobile = pc.equal(phone_types(phones), "mobile")
-    return pc.fill_null(mobile, False).to_numpy(zero_copy_only=False)
+        return present
+    fixed = pc.equal(phone_types(phones), "fixed")
+    return present & ~pc.fill_null(fixed, True).to_numpy(zero_copy_only=False)
 
 
 def can_take_sms(phone: str) -> bool:

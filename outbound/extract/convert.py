@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from outbound.config import LINE_ID, PHONE, ColumnSpec, ColumnType, ExtractSettings
-from outbound.extract.phones import normalise_phones
+from outbound.extract.phones import normalise_phones, why_not, with_area_codes
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DATETIME_FORMATS = (
@@ -86,15 +86,19 @@ def convert(raw: pa.Table, mapping: ExtractSettings, row_numbers: np.ndarray) ->
     """
     # pyarrow's kernels release the GIL: columns are converted side by side, one per core.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        line_ids = pool.submit(_line_ids, raw.column(mapping.line_id), mapping.line_id, row_numbers)
-        phones = pool.submit(_phones, raw.column(mapping.phone), mapping)
+        phones = pool.submit(_phones, raw, mapping)
         others = {
             source: pool.submit(convert_column, raw.column(source), spec)
             for source, spec in mapping.columns.items()
             if source in raw.column_names
         }
-        columns = {LINE_ID: line_ids.result()[0], PHONE: phones.result()[0]}
-        problems = line_ids.result()[1] + phones.result()[1]
+        if mapping.line_id is not None:
+            ids, id_source = raw.column(mapping.line_id), mapping.line_id
+        else:  # no id column: the number is the line's id
+            ids, id_source = phones.result()[0], mapping.phone_columns[-1]
+        line_ids = _line_ids(ids, id_source, row_numbers)
+        columns = {LINE_ID: line_ids[0], PHONE: phones.result()[0]}
+        problems = line_ids[1] + phones.result()[1]
         for source, spec in mapping.columns.items():
             if source not in others:
                 columns[spec.name] = pa.nulls(raw.num_rows, ARROW_TYPES[spec.type])
@@ -216,21 +220,28 @@ def _newly_null(text: pa.Array, parsed: pa.Array) -> np.ndarray | None:
     return np.flatnonzero(bad.to_numpy(zero_copy_only=False))
 
 
-def _phones(values: pa.ChunkedArray, mapping: ExtractSettings) -> tuple[pa.Array, list[Problem]]:
-    text = _text(values)
-    phones = normalise_phones(text, mapping.default_area_code)
-    problems = []
-    missing = pc.is_null(text)
-    if pc.any(missing).as_py():
-        problems.append(Problem(mapping.phone, _positions(missing), "no phone number"))
+def _phones(raw: pa.Table, mapping: ExtractSettings) -> tuple[pa.Array, list[Problem]]:
+    """The lines' numbers in E.164; an empty one is no number (such a line is loaded and
+    contacted by nobody), one that is not a number of the country is a problem."""
+    if not mapping.phone_columns:
+        return pa.nulls(raw.num_rows, pa.string()), []
+    source = mapping.phone_columns[-1]
+    text = _text(raw.column(source))
+    if len(mapping.phone_columns) == 2:
+        areas = _text(raw.column(mapping.phone_columns[0]))
+        text = with_area_codes(areas, text, mapping.country)
+    phones = normalise_phones(text, mapping.default_area_code, mapping.country)
     bad = _newly_null(text, phones)
-    if bad is not None:
-        problems.append(Problem(mapping.phone, bad, "not a Chinese mobile or fixed-line number"))
-    return phones, problems
+    if bad is None:
+        return phones, []
+    values = pc.dictionary_encode(text.take(pa.array(bad)))
+    reasons = [why_not(value, mapping.country) for value in values.dictionary.to_pylist()]
+    per_row = np.array(reasons, dtype=object)[values.indices.to_numpy(zero_copy_only=False)]
+    return phones, [Problem(source, bad, per_row)]
 
 
 def _line_ids(
-    values: pa.ChunkedArray, source: str, row_numbers: np.ndarray
+    values: pa.ChunkedArray | pa.Array, source: str, row_numbers: np.ndarray
 ) -> tuple[pa.Array, list[Problem]]:
     line_ids = _text(values)
     problems = []

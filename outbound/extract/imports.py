@@ -151,7 +151,7 @@ def _read(
 
 def _check_columns(path: Path, header: list[str], mapping: ExtractSettings) -> list[str]:
     """The mapped columns present in HEADER; a missing required one refuses the file."""
-    required = [mapping.line_id, mapping.phone]
+    required = list(dict.fromkeys([*filter(None, [mapping.line_id]), *mapping.phone_columns]))
     required += [source for source, spec in mapping.columns.items() if spec.required]
     missing = [name for name in required if name not in header]
     if missing:

@@ -23,9 +23,14 @@ _WIDE_DASHES = "[\u2010-\u2015\u2212]"
 _LENGTH_KEY = 10**13  # an NSN and its length as one integer: length * 10**13 + NSN
 
 
-def normalise_phones(values: pa.Array | pa.ChunkedArray, default_area_code: str | None) -> pa.Array:
+def normalise_phones(
+    values: pa.Array | pa.ChunkedArray, default_area_code: str | None, country: str = REGION
+) -> pa.Array:
     """E.164 numbers (+8613912345678, +869348123456), null where a value is null or is not a
-    valid Chinese number; a 7 or 8-digit local number is taken to be in DEFAULT_AREA_CODE."""
+    valid number of COUNTRY; a local number (7 or 8 digits) is taken to be in
+    DEFAULT_AREA_CODE. A number of another country is never rewritten into this one."""
+    if country != REGION:
+        return _normalise_elsewhere(values, default_area_code, country)
     text = _ascii_text(values)
     present = pc.is_valid(text).to_numpy(zero_copy_only=False)
     offsets, data = _strip_separators(text)
@@ -54,8 +59,55 @@ def normalise_phones(values: pa.Array | pa.ChunkedArray, default_area_code: str 
     # A local number is read as written with its area code, by phonenumbers as well.
     if local_with_area.any():
         text = pc.if_else(local_with_area, pc.utf8_replace_slice(text, 0, 0, "0" + area), text)
-    slow = [_one_by_one(value) for value in text.filter(undecided).to_pylist()]
+    slow = [_one_by_one(value, REGION) for value in text.filter(undecided).to_pylist()]
     return pc.replace_with_mask(e164, pa.array(undecided), pa.array(slow, pa.string()))
+
+
+def _normalise_elsewhere(
+    values: pa.Array | pa.ChunkedArray, default_area_code: str | None, country: str
+) -> pa.Array:
+    """normalise_phones for a country other than China: each distinct value through
+    phonenumbers (extracts outside China are the small ones)."""
+    text = _ascii_text(values)
+    if default_area_code:
+        text = with_area_codes(pa.repeat(default_area_code, len(text)), text, country)
+    encoded = pc.dictionary_encode(text)
+    distinct = [_one_by_one(value, country) for value in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(distinct, pa.string()), encoded.indices)
+
+
+def with_area_codes(areas: pa.Array, numbers: pa.Array, country: str = REGION) -> pa.Array:
+    """NUMBERS with the area code of the same row put before those written without one (at
+    most 8 digits); a Chinese area code with its trunk 0."""
+    digits = pc.replace_substring_regex(_ascii_text(numbers), r"[\s\-.()]", "")
+    local = pc.and_(pc.match_substring_regex(digits, r"^\d{4,8}$"), pc.is_valid(areas)).fill_null(
+        False
+    )
+    if not pc.any(local).as_py():
+        return numbers
+    area = pc.utf8_trim_whitespace(pc.cast(areas, pa.string()))
+    if country == REGION:
+        area = pc.if_else(
+            pc.starts_with(area, "0"), area, pc.binary_join_element_wise("0", area, "")
+        )
+    return pc.if_else(local, pc.binary_join_element_wise(area, digits, ""), numbers)
+
+
+def why_not(value: str, country: str = REGION) -> str:
+    """Why VALUE is not taken as a number of COUNTRY, for the reject file."""
+    try:
+        number = phonenumbers.parse(value, country)
+    except phonenumbers.NumberParseException:
+        return "not a phone number"
+    region = phonenumbers.region_code_for_number(number)
+    if phonenumbers.is_valid_number(number) and region and region != country:
+        return (
+            f"a number of {region} (+{number.country_code}), not of {country}: "
+            "[extract] country names the extract's country"
+        )
+    if country == REGION:
+        return "not a Chinese mobile or fixed-line number"
+    return f"not a valid number of {country}"
 
 
 class _Forms:
@@ -131,15 +183,33 @@ def _byte_at(at: np.ndarray, ends: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 
 def phone_types(phones: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """mobile or fixed for each E.164 number as normalise_phones writes it (+86...), by
-    phonenumbers' number types; null where the phone is null."""
+    """mobile, fixed or unknown for each E.164 number as normalise_phones writes it, by
+    phonenumbers' number types (unknown where a country's plan does not tell them apart, as in
+    North America); null where the phone is null."""
+    if isinstance(phones, pa.ChunkedArray):
+        phones = phones.combine_chunks()
+    chinese = pc.starts_with(phones, "+86").fill_null(False)
     nsn_text = pc.utf8_slice_codeunits(phones, 3)
     length = pc.fill_null(pc.utf8_length(nsn_text), 0).to_numpy(zero_copy_only=False)
     length = length.astype(np.int64)
-    nsn = pc.fill_null(pc.cast(nsn_text, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    nsn = pc.cast(pc.if_else(chinese, nsn_text, None), pa.int64())
+    nsn = pc.fill_null(nsn, 0).to_numpy(zero_copy_only=False)
     mobile = _in_ranges(nsn, length, _mobile_ranges())
     missing = ~pc.is_valid(phones).to_numpy(zero_copy_only=False)
-    return pa.array(np.where(mobile, "mobile", "fixed"), pa.string(), mask=missing)
+    types = pa.array(np.where(mobile, "mobile", "fixed"), pa.string(), mask=missing)
+    elsewhere = pc.and_(pc.invert(chinese), pc.is_valid(phones))
+    if not pc.any(elsewhere).as_py():
+        return types
+    others = pc.dictionary_encode(phones.filter(elsewhere))
+    kinds = pa.array([_type_of(value) for value in others.dictionary.to_pylist()], pa.string())
+    return pc.replace_with_mask(types, elsewhere, pc.take(kinds, others.indices))
+
+
+def _type_of(e164: str) -> str:
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    return "fixed" if kind == phonenumbers.PhoneNumberType.FIXED_LINE else "unknown"
 
 
 def _is_valid_nsn(nsn: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -157,12 +227,12 @@ def _in_ranges(
     return (at >= 0) & (key < ends[np.maximum(at, 0)])
 
 
-def _one_by_one(text: str) -> str | None:
+def _one_by_one(text: str, country: str) -> str | None:
     try:
-        number = phonenumbers.parse(text, REGION)
+        number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number_for_region(number, REGION):
+    if not phonenumbers.is_valid_number_for_region(number, country):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

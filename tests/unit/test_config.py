@@ -60,19 +60,39 @@ def test_a_wrong_column_type_names_the_column_and_the_types_allowed(tmp_path: Pa
     assert "'money'" in message and "'float'" in message
 
 
-def test_a_missing_required_value_is_reported(tmp_path: Path) -> None:
-    write_config(tmp_path, '[extract]\nline_id = "用户编号"\n')
-    with pytest.raises(UserError, match=r"extract\.phone: required key is missing"):
+def test_an_extract_needs_an_id_or_a_phone_column(tmp_path: Path) -> None:
+    write_config(tmp_path, "[extract]\nmax_reject_share = 0.1\n")
+    with pytest.raises(UserError, match=r"name line_id .*, phone, or both"):
+        load_config(tmp_path, environ={})
+
+
+def test_the_id_may_be_the_phone_column_or_absent(tmp_path: Path) -> None:
+    write_config(tmp_path, '[extract]\nline_id = "手机号码"\nphone = "手机号码"\n')
+    assert load_config(tmp_path, environ={}).extract.line_id == "手机号码"
+    write_config(tmp_path, '[extract]\nphone = ["area code", "phone number"]\ncountry = "us"\n')
+    extract = load_config(tmp_path, environ={}).extract
+    assert extract.line_id is None and extract.phone_columns == ("area code", "phone number")
+    assert extract.country == "US"
+
+
+def test_an_unknown_country_or_a_chinese_area_code_without_its_0_is_refused(
+    tmp_path: Path,
+) -> None:
+    write_config(tmp_path, '[extract]\nphone = "phone"\ncountry = "XX"\n')
+    with pytest.raises(UserError, match=r"extract\.country: .*'XX' is not a country code"):
+        load_config(tmp_path, environ={})
+    write_config(tmp_path, '[extract]\nphone = "phone"\ndefault_area_code = "934"\n')
+    with pytest.raises(UserError, match=r"a Chinese area code is written with its 0"):
         load_config(tmp_path, environ={})
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    write_config(tmp_path, 'timezone = "Mars/Olympus"\n[extract]\nline_id = 5\n')
+    write_config(tmp_path, 'timezone = "Mars/Olympus"\n[extract]\nline_id = 5\ncountry = "ZZ"\n')
     with pytest.raises(UserError) as error:
         load_config(tmp_path, environ={})
     message = str(error.value)
     assert "3 problem(s)" in message
-    assert "timezone" in message and "extract.line_id" in message and "extract.phone" in message
+    assert "timezone" in message and "extract.line_id" in message and "extract.country" in message
 
 
 def test_two_source_columns_may_not_share_a_name(tmp_path: Path) -> None:

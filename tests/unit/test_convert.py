@@ -157,19 +157,77 @@ def test_a_few_odd_values_among_many_clean_ones_keep_their_positions() -> None:
     assert values[400] is None and values[999] is None
 
 
-def test_phones_are_normalised_and_bad_or_missing_ones_are_problems() -> None:
+def test_phones_are_normalised_a_missing_one_loads_and_a_bad_one_is_a_problem() -> None:
     table = raw(
         [
             ["QY1", "0934-8211001", "在用", "1"],
             ["QY2", "8211002", "在用", "1"],
             ["QY3", "123", "在用", "1"],
             ["QY4", None, "在用", "1"],
+            ["QY5", "+1 415-382-4657", "在用", "1"],
         ]
     )
-    converted = convert(table, MAPPING, np.arange(2, 6))
-    assert converted.table.column("phone").to_pylist()[:2] == ["+869348211001", "+869348211002"]
-    problems = {p.reason: p.rows.tolist() for p in converted.problems}
-    assert problems == {"no phone number": [3], "not a Chinese mobile or fixed-line number": [2]}
+    converted = convert(table, MAPPING, np.arange(2, 7))
+    assert converted.table.column("phone").to_pylist() == [
+        "+869348211001",
+        "+869348211002",
+        None,
+        None,
+        None,
+    ]
+    [problem] = converted.problems
+    assert problem.rows.tolist() == [2, 4]
+    assert list(problem.reason) == [
+        "not a Chinese mobile or fixed-line number",
+        "a number of US (+1), not of CN: [extract] country names the extract's country",
+    ]
+
+
+def test_us_numbers_take_the_area_code_of_their_own_column_and_never_become_chinese() -> None:
+    mapping = ExtractSettings(
+        line_id="customerID", phone=("area code", "phone number"), country="US"
+    )
+    table = pa.table(
+        {
+            "customerID": ["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "9237-HQITU"],
+            "area code": ["415", "408", "510", "415"],
+            "phone number": ["382-4657", "371-7191", "(510) 358-1921", "13993412345"],
+        }
+    )
+    converted = convert(table, mapping, np.arange(2, 6))
+    assert converted.table.column("phone").to_pylist() == [
+        "+14153824657",
+        "+14083717191",
+        "+15103581921",
+        None,
+    ]
+    [problem] = converted.problems
+    assert problem.column == "phone number" and problem.rows.tolist() == [3]
+    assert list(problem.reason) == ["not a valid number of US"]
+
+
+def test_without_an_id_column_the_number_is_the_lines_id() -> None:
+    mapping = ExtractSettings(phone="手机号码")
+    table = pa.table({"手机号码": ["139 9341 2345", "13993412346", None, "13993412345"]})
+    converted = convert(table, mapping, np.arange(2, 6))
+    assert converted.table.column("line_id").to_pylist() == [
+        "+8613993412345",
+        "+8613993412346",
+        None,
+        "+8613993412345",
+    ]
+    reasons = {
+        str(p.reason) if isinstance(p.reason, str) else "per row": p.rows.tolist()
+        for p in converted.problems
+    }
+    assert reasons["no line id"] == [2]
+
+
+def test_the_id_column_may_be_the_phone_column() -> None:
+    mapping = ExtractSettings(line_id="手机号码", phone="手机号码")
+    converted = convert(pa.table({"手机号码": ["13993412345"]}), mapping, np.arange(2, 3))
+    assert converted.table.column("line_id").to_pylist() == ["13993412345"]
+    assert converted.table.column("phone").to_pylist() == ["+8613993412345"]
 
 
 def test_an_optional_column_absent_from_the_file_is_all_null() -> None:

@@ -39,17 +39,22 @@ def test_each_rule_keeps_its_line_out_and_names_itself() -> None:
 
 def test_an_sms_campaign_keeps_fixed_lines_out_and_a_call_campaign_does_not() -> None:
     lines = pd.DataFrame(
-        {"line_id": ["M", "F", "N"], "phone": ["+8613993412345", "+869348123456", None]}
+        {
+            "line_id": ["M", "F", "N", "US"],
+            "phone": ["+8613993412345", "+869348123456", None, "+14153824657"],
+        }
     )
     kept, out = policy.apply(lines, "spend_down_sms", 0, nobody(), (), channel="sms")
-    assert kept["line_id"].tolist() == ["M"]
+    # A North American number may be a mobile: the provider tells, not the number plan.
+    assert kept["line_id"].tolist() == ["M", "US"]
     assert dict(zip(out["line_id"], out["rule"], strict=True)) == {
         "F": "not_mobile",
-        "N": "not_mobile",
+        "N": "no_phone",
     }
     for channel in ("call", "voice"):
-        kept, _ = policy.apply(lines, "care", 0, nobody(), (), channel=channel)
-        assert kept["line_id"].tolist() == ["M", "F", "N"]
+        kept, out = policy.apply(lines, "care", 0, nobody(), (), channel=channel)
+        assert kept["line_id"].tolist() == ["M", "F", "US"]
+        assert out["rule"].tolist() == ["no_phone"]
     assert policy.can_take_sms("+8613993412345") and not policy.can_take_sms("+869348123456")
 
 
