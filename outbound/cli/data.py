@@ -44,6 +44,12 @@ def import_command(app: App, file: Path, month: str, encoding: str | None, repla
         f"  rows loaded    {summary.rows_loaded:>12,}\n"
         f"  rows rejected  {summary.rows_rejected:>12,}"
         + (f"  -> {summary.rejects}" if summary.rejects else "")
+        + (
+            f"\n  exact copies   {summary.rows_duplicate:>12,}  dropped (rows that repeat an "
+            "earlier row in every column read)"
+            if summary.rows_duplicate
+            else ""
+        )
     )
 
 
@@ -69,6 +75,7 @@ def imports_command(app: App, month: str | None, fmt: str) -> None:
                 "rows_read": e.rows_read,
                 "rows_loaded": e.rows_loaded,
                 "rows_rejected": e.rows_rejected,
+                "rows_duplicate": e.rows_duplicate,
                 "imported_at": e.imported_at,
                 "rejects": e.reject_path,
             }
@@ -82,6 +89,7 @@ def imports_command(app: App, month: str | None, fmt: str) -> None:
             "rows_read",
             "rows_loaded",
             "rows_rejected",
+            "rows_duplicate",
             "imported_at",
             "rejects",
         ],
@@ -169,6 +177,7 @@ def check_command(app: App) -> None:
     """Validate config.toml and every file of the workspace, reporting all problems at once."""
     from outbound import workspace
     from outbound.errors import UserError
+    from outbound.extract import snapshots
     from outbound.workspace.campaigns import load_campaigns, problems_of
     from outbound.workspace.render import Scripts
 
@@ -197,7 +206,13 @@ def check_command(app: App) -> None:
         f"{len(campaign_problems) + len(found)} problems"
     )
     click.echo(f"scripts/: {len(scripts.names())} templates")
-    fail_on(problems + campaign_problems + found)
+    stale = [
+        UserError(f"{entry.month}: {why}. {snapshots.fix(entry)}")
+        for entry, why in snapshots.stale_months(config, app.engine)
+    ]
+    loaded_months = snapshots.loaded_months(app.engine)
+    click.echo(f"extracts: {len(loaded_months)} months loaded, {len(stale)} to read again")
+    fail_on(problems + campaign_problems + found + stale)
 
 
 @cli.group("sample", invoke_without_command=True)

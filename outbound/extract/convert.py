@@ -68,13 +68,19 @@ class Problem:
 @dataclass(frozen=True)
 class Converted:
     table: pa.Table  # every row, typed, under workspace names; bad values are null
-    problems: list[Problem]
+    problems: list[Problem]  # none of them about a copy
+    copies: np.ndarray  # rows that repeat an earlier row exactly: dropped, not bad
 
     def bad_rows(self) -> np.ndarray:
         """A boolean mask of the rows with at least one problem."""
         mask = np.zeros(self.table.num_rows, dtype=bool)
         for problem in self.problems:
             mask[problem.rows] = True
+        return mask
+
+    def copy_rows(self) -> np.ndarray:
+        mask = np.zeros(self.table.num_rows, dtype=bool)
+        mask[self.copies] = True
         return mask
 
 
@@ -96,9 +102,9 @@ def convert(raw: pa.Table, mapping: ExtractSettings, row_numbers: np.ndarray) ->
             ids, id_source = raw.column(mapping.line_id), mapping.line_id
         else:  # no id column: the number is the line's id
             ids, id_source = phones.result()[0], mapping.phone_columns[-1]
-        line_ids = _line_ids(ids, id_source, row_numbers)
-        columns = {LINE_ID: line_ids[0], PHONE: phones.result()[0]}
-        problems = line_ids[1] + phones.result()[1]
+        line_ids, problems, copies = _line_ids(ids, id_source, row_numbers, raw)
+        columns = {LINE_ID: line_ids, PHONE: phones.result()[0]}
+        problems += phones.result()[1]
         for source, spec in mapping.columns.items():
             if source not in others:
                 columns[spec.name] = pa.nulls(raw.num_rows, ARROW_TYPES[spec.type])
@@ -107,7 +113,20 @@ def convert(raw: pa.Table, mapping: ExtractSettings, row_numbers: np.ndarray) ->
             columns[spec.name] = values
             if bad is not None:
                 problems.append(Problem(source, bad, f"not {EXPECTED[spec.type]}"))
-    return Converted(pa.table(columns), problems)
+    return Converted(pa.table(columns), _without(problems, copies), copies)
+
+
+def _without(problems: list[Problem], rows: np.ndarray) -> list[Problem]:
+    """PROBLEMS about any row but ROWS."""
+    if not len(rows):
+        return problems
+    kept = []
+    for problem in problems:
+        keep = ~np.isin(problem.rows, rows)
+        if keep.any():
+            reason = problem.reason if isinstance(problem.reason, str) else problem.reason[keep]
+            kept.append(Problem(problem.column, problem.rows[keep], reason))
+    return kept
 
 
 def convert_column(values: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pa.Array, np.ndarray | None]:
@@ -241,8 +260,10 @@ def _phones(raw: pa.Table, mapping: ExtractSettings) -> tuple[pa.Array, list[Pro
 
 
 def _line_ids(
-    values: pa.ChunkedArray | pa.Array, source: str, row_numbers: np.ndarray
-) -> tuple[pa.Array, list[Problem]]:
+    values: pa.ChunkedArray | pa.Array, source: str, row_numbers: np.ndarray, raw: pa.Table
+) -> tuple[pa.Array, list[Problem], np.ndarray]:
+    """The line ids, their problems (missing, or repeated with other values), and the rows that
+    repeat an earlier row exactly in every column read."""
     line_ids = _text(values)
     problems = []
     missing = pc.is_null(line_ids)
@@ -251,11 +272,27 @@ def _line_ids(
         problems.append(Problem(source, _positions(missing), "no line id"))
         present = _positions(pc.invert(missing))
     repeats, firsts = _repeats(line_ids.filter(pc.is_valid(line_ids)))
+    repeats, firsts = present[repeats], present[firsts]
+    copy = _same_rows(raw, repeats, firsts)
+    copies, repeats, firsts = repeats[copy], repeats[~copy], firsts[~copy]
     if len(repeats):
-        first_rows = row_numbers[present[firsts]].astype(str).astype(object)
-        reasons = "duplicate line id (first at row " + first_rows + ")"
-        problems.append(Problem(source, present[repeats], reasons))
-    return line_ids, problems
+        first_rows = row_numbers[firsts].astype(str).astype(object)
+        reasons = "duplicate line id with other values (first at row " + first_rows + ")"
+        problems.append(Problem(source, repeats, reasons))
+    return line_ids, problems, copies
+
+
+def _same_rows(raw: pa.Table, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Whether each of ROWS holds what the row in OTHERS at its place does, in every column."""
+    same = np.ones(len(rows), dtype=bool)
+    if not len(rows):
+        return same
+    at, then = pa.array(rows), pa.array(others)
+    for column in raw.columns:
+        a, b = column.take(at), column.take(then)
+        equal = pc.or_kleene(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
+        same &= equal.fill_null(False).to_numpy(zero_copy_only=False)
+    return same
 
 
 def _repeats(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -35,6 +35,7 @@ class ImportSummary:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    rows_duplicate: int  # exact copies of earlier rows, dropped
     snapshot: Path
     rejects: Path | None
     seconds: float
@@ -56,11 +57,18 @@ def import_extract(
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     size = path.stat().st_size
+    mapping = snapshots.mapping_of(config.extract)
     existing = snapshots.current_import(engine, month)
     same_size = existing is not None and existing.source_size == size
     if existing is not None and same_size and sources.sha256_of(path) == existing.sha256:
-        return _unchanged(config, existing, path, started)
-    if existing is not None and not replace:
+        if snapshots.stale(config, existing) is None:
+            return _unchanged(config, existing, path, started)
+        if not replace:
+            raise UserError(
+                f"{month} was imported from this file under another [extract] mapping. To read "
+                "it again under the one in config.toml, run the import again with --replace."
+            )
+    elif existing is not None and not replace:
         raise UserError(
             f"{month} is already loaded from {existing.source_path} "
             f"(imported {existing.imported_at:%Y-%m-%d %H:%M}). To load {path.name} instead, "
@@ -71,11 +79,15 @@ def import_extract(
     source = _read(path, fmt, config.extract, encoding, progress)
     converted = convert(source.table, config.extract, source.row_numbers)
     rejects = reject_frame(source, converted)
-    good = ~converted.bad_rows()
+    copies = converted.copy_rows()
+    good = ~converted.bad_rows() & ~copies
     rows_read = source.table.num_rows + len(source.malformed)
-    rows_rejected = rows_read - int(good.sum())
-    snapshot_path, reject_path = snapshots.snapshot_paths(config, month, source.sha256)
-    _refuse_if_too_bad(path, config.extract, rows_read, rows_rejected, rejects, reject_path)
+    rows_duplicate = int(copies.sum())
+    rows_rejected = rows_read - int(good.sum()) - rows_duplicate
+    snapshot_path, reject_path = snapshots.snapshot_paths(config, month, source.sha256, mapping)
+    _refuse_if_too_bad(
+        path, config.extract, rows_read - rows_duplicate, rows_rejected, rejects, reject_path
+    )
 
     loaded = converted.table.filter(pa.array(good))
     # Arrow IPC with LZ4: written 3x and read 4x faster than Parquet, at 4x Parquet's size.
@@ -97,6 +109,8 @@ def import_extract(
             rows_read=rows_read,
             rows_loaded=loaded.num_rows,
             rows_rejected=rows_rejected,
+            rows_duplicate=rows_duplicate,
+            mapping=mapping,
             snapshot_path=str(snapshot_path.relative_to(config.workspace)),
             reject_path=str(reject_path.relative_to(config.workspace)) if len(rejects) else None,
             imported_at=dt.datetime.now(dt.UTC),
@@ -111,6 +125,7 @@ def import_extract(
         rows_read=rows_read,
         rows_loaded=entry.rows_loaded,
         rows_rejected=rows_rejected,
+        rows_duplicate=rows_duplicate,
         snapshot=snapshot_path,
         rejects=reject_path if len(rejects) else None,
         seconds=seconds,
@@ -126,6 +141,7 @@ def _unchanged(config: Config, entry: ExtractImport, path: Path, started: float)
         rows_read=entry.rows_read,
         rows_loaded=entry.rows_loaded,
         rows_rejected=entry.rows_rejected,
+        rows_duplicate=entry.rows_duplicate,
         snapshot=config.workspace / entry.snapshot_path,
         rejects=config.workspace / entry.reject_path if entry.reject_path else None,
         seconds=time.perf_counter() - started,
@@ -205,26 +221,35 @@ def reject_frame(source: sources.Source, converted: Converted) -> pd.DataFrame:
 def _refuse_if_too_bad(
     path: Path,
     mapping: ExtractSettings,
-    rows_read: int,
+    rows_distinct: int,
     rows_rejected: int,
     rejects: pd.DataFrame,
     reject_path: Path,
 ) -> None:
-    if rows_read == 0:
+    """Refuse the file when more of its distinct rows are bad than max_reject_share allows."""
+    if rows_distinct == 0:
         raise UserError(f"{path}: refused, the file has a header but no data rows")
-    share = rows_rejected / rows_read
+    share = rows_rejected / rows_distinct
     if share <= mapping.max_reject_share:
         return
     _write_rejects(rejects, reject_path)
-    worst = rejects.groupby(["column", "reason"]).size().sort_values(ascending=False).head(3)
-    causes = "; ".join(
-        f"{column}: {reason} ({count} rows)" for (column, reason), count in worst.items()
-    )
     raise UserError(
-        f"{path}: refused, {rows_rejected:,} of {rows_read:,} rows ({share:.1%}) are bad, "
+        f"{path}: refused, {rows_rejected:,} of {rows_distinct:,} rows ({share:.1%}) are bad, "
         "more than "
         f"max_reject_share = {mapping.max_reject_share:.1%} in config.toml. Nothing was imported.\n"
-        f"  Most common: {causes}.\n  Every bad row is listed in {reject_path}"
+        f"  Most common: {most_common(rejects)}.\n  Every bad row is listed in {reject_path}"
+    )
+
+
+def most_common(rejects: pd.DataFrame, causes: int = 3) -> str:
+    """The commonest causes of REJECTS, each with its count and first row: a row's own detail
+    (which earlier row it repeats) is left out of its cause."""
+    cause = rejects["reason"].str.replace(r" \(first at row \d+\)$", "", regex=True)
+    grouped = rejects.assign(cause=cause).groupby(["column", "cause"], sort=False)["row"]
+    worst = grouped.agg(["size", "min"]).sort_values("size", ascending=False, kind="stable")
+    return "; ".join(
+        f"{column}: {cause} ({count:,} rows, first at row {first})"
+        for (column, cause), (count, first) in worst.head(causes).iterrows()
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -15,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbound.config import LINE_ID, PHONE, PHONE_TYPE, Config
+from outbound.config import LINE_ID, PHONE, PHONE_TYPE, Config, ExtractSettings
 from outbound.errors import UserError
 from outbound.extract import phones
+from outbound.extract.convert import ARROW_TYPES
 from outbound.store.models import ExtractImport
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -131,6 +134,9 @@ def _snapshot(
             f"{path}: the snapshot of {month} is missing from var/; import the extract again "
             "with --replace"
         )
+    why = stale(config, entry)
+    if why is not None:
+        raise UserError(f"{month}: {why}. {fix(entry)}")
     read = (
         None
         if columns is None
@@ -140,7 +146,70 @@ def _snapshot(
     return table.append_column(PHONE_TYPE, phones.phone_types(table[PHONE]))
 
 
-def snapshot_paths(config: Config, month: str, sha256: str) -> tuple[Path, Path]:
+def snapshot_paths(config: Config, month: str, sha256: str, mapping: str) -> tuple[Path, Path]:
+    """Where the snapshot of a file read under MAPPING goes, and its rejects: one file and
+    one mapping, one snapshot."""
     folder = config.var / "snapshots" / month
-    stem = sha256[:16]
+    stem = f"{sha256[:16]}-{hashlib.sha256(mapping.encode()).hexdigest()[:8]}"
     return folder / f"{stem}.arrow", folder / f"{stem}.rejects.csv"
+
+
+def mapping_of(extract: ExtractSettings) -> str:
+    """What of [extract] makes a snapshot what it is, as JSON (max_reject_share does not)."""
+    return json.dumps(
+        extract.model_dump(mode="json", exclude={"max_reject_share"}),
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def stale(config: Config, entry: ExtractImport) -> str | None:
+    """Why ENTRY's snapshot no longer fits config.toml's [extract], or None when it does. An
+    import from before mappings were kept fits when its columns and their types are config's."""
+    if entry.mapping is not None:
+        if entry.mapping == mapping_of(config.extract):
+            return None
+        then = json.loads(entry.mapping)
+        now = json.loads(mapping_of(config.extract))
+        changed = sorted(key for key in then.keys() | now.keys() if then.get(key) != now.get(key))
+        return (
+            "its snapshot was made under another [extract] mapping in config.toml "
+            f"({', '.join(changed)} changed since)"
+        )
+    path = config.workspace / entry.snapshot_path
+    if not path.is_file():
+        return None  # said when the month is read
+    with pa.memory_map(str(path)) as file:
+        schema = pa.ipc.open_file(file).schema
+    wanted = {name: ARROW_TYPES[kind] for name, kind in config.extract.column_types().items()}
+    wanted.pop(PHONE_TYPE)
+    differ = sorted(
+        name
+        for name in wanted.keys() | set(schema.names)
+        if name not in schema.names or wanted.get(name) != schema.field(name).type
+    )
+    if not differ:
+        return None
+    return (
+        "its snapshot was made under another [extract] mapping in config.toml "
+        f"(columns {', '.join(differ)} differ)"
+    )
+
+
+def fix(entry: ExtractImport) -> str:
+    """The command that makes ENTRY's month fit config.toml again."""
+    return (
+        f'Read the file again under the mapping: engine import "{entry.source_path}" '
+        f"--month {entry.month} --replace"
+    )
+
+
+def stale_months(config: Config, engine: sa.Engine) -> list[tuple[ExtractImport, str]]:
+    """Every loaded month whose snapshot no longer fits config.toml, with why."""
+    found = []
+    for month in loaded_months(engine):
+        entry = current_import(engine, month)
+        why = None if entry is None else stale(config, entry)
+        if entry is not None and why is not None:
+            found.append((entry, why))
+    return found

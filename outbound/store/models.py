@@ -75,6 +75,11 @@ class ExtractImport(Base):
     rows_read: Mapped[int] = mapped_column(BigInteger)
     rows_loaded: Mapped[int] = mapped_column(BigInteger)
     rows_rejected: Mapped[int] = mapped_column(BigInteger)
+    # Exact copies of earlier rows, dropped: read = loaded + rejected + duplicate.
+    rows_duplicate: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # The [extract] settings the snapshot was made under, as JSON (NULL: made before they were
+    # kept).
+    mapping: Mapped[str | None] = mapped_column(Text)
     snapshot_path: Mapped[str] = mapped_column(String(1024))
     reject_path: Mapped[str | None] = mapped_column(String(1024))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

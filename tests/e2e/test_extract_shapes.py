@@ -112,14 +112,16 @@ def test_us_numbers_with_an_area_code_column_and_no_id_load_segment_and_are_call
     rows = us_rows()
     rows.append("KS,140,415,+86 139 9341 2345,no,0,0.00,False")  # a Chinese mobile
     rows.append("KS,141,415,382-4657,yes,90,15.30,False")  # row 2's number with other values
+    rows.append(rows[4])  # a silent customer's row again, as it was: one customer, one call
     (folder / "churn.csv").write_text("\n".join([US_HEADER, *rows]) + "\n", "utf-8")
 
     workspace.ok("import", str(folder / "churn.csv"), "--month", "2026-10")
     [entry] = workspace.json("imports")["imports"]
-    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (42, 40, 2)
+    counts = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
+    assert tuple(entry[count] for count in counts) == (43, 40, 2, 1)
     rejects = (folder / entry["rejects"]).read_text("utf-8-sig")
     assert "a number of CN (+86), not of US" in rejects
-    assert "duplicate line id (first at row 2)" in rejects
+    assert "duplicate line id with other values (first at row 2)" in rejects
 
     assert workspace.json("segments")["segments"][0]["count"] == 10  # every fourth of 40
     workspace.ok("agents", "import", str(folder / "agents.csv"))
@@ -134,26 +136,37 @@ def test_us_numbers_with_an_area_code_column_and_no_id_load_segment_and_are_call
     assert {call["line_id"] for call in calls} == {call["phone"] for call in calls}
 
 
-def test_lines_without_a_phone_column_load_and_segment_and_nobody_is_asked_to_call_them(
-    workspace: Workspace,
-) -> None:
-    folder = workspace.folder
-    (folder / "config.toml").write_text(
-        'timezone = "Asia/Shanghai"\n\n[extract]\nline_id = "customerID"\n\n'
-        "[extract.columns]\n"
-        '"PhoneService" = { name = "phone_service", type = "bool" }\n'
-        '"InternetService" = { name = "internet", type = "category" }\n'
-        '"MonthlyCharges" = { name = "monthly_charges", type = "float" }\n',
-        "utf-8",
-    )
-    wake_up_campaign(folder, "internet == 'Fiber optic' and monthly_charges > 100")
+TELCO_CONFIG = """timezone = "Asia/Shanghai"
+
+[extract]
+line_id = "customerID"
+
+[extract.columns]
+"PhoneService" = { name = "phone_service", type = "bool" }
+"InternetService" = { name = "internet", type = "category" }
+"MonthlyCharges" = { name = "monthly_charges", type = "float" }
+"""
+
+
+def telco(folder: Path) -> Path:
+    """The shape of the public telco churn data set: an id, no phone number, Yes/No."""
+    (folder / "config.toml").write_text(TELCO_CONFIG, "utf-8")
     lines = ["customerID,gender,PhoneService,InternetService,MonthlyCharges"]
     for i in range(30):
         internet = ("Fiber optic", "DSL", "No")[i % 3]
         lines.append(f"{7590 + i}-VHVEG,Female,{'No' if i % 2 else 'Yes'},{internet},{80 + i}.35")
     (folder / "telco.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder / "telco.csv"
 
-    workspace.ok("import", str(folder / "telco.csv"), "--month", "2026-10")
+
+def test_lines_without_a_phone_column_load_and_segment_and_nobody_is_asked_to_call_them(
+    workspace: Workspace,
+) -> None:
+    folder = workspace.folder
+    extract = telco(folder)
+    wake_up_campaign(folder, "internet == 'Fiber optic' and monthly_charges > 100")
+
+    workspace.ok("import", str(extract), "--month", "2026-10")
     [entry] = workspace.json("imports")["imports"]
     assert (entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (30, 30, 0)
     assert (
@@ -164,3 +177,28 @@ def test_lines_without_a_phone_column_load_and_segment_and_nobody_is_asked_to_ca
     assert workspace.json("calls", "--agent", "A01", "--date", DAY)["calls"] == []
     why = workspace.json("why", "7611-VHVEG", "--date", DAY)
     assert "no_phone" in json.dumps(why, ensure_ascii=False)
+
+
+def test_a_renamed_column_is_a_month_to_read_again_never_an_internal_error(
+    workspace: Workspace,
+) -> None:
+    folder = workspace.folder
+    extract = telco(folder)
+    wake_up_campaign(folder, "monthly_charges > 100")
+    workspace.ok("import", str(extract), "--month", "2026-10")
+    (folder / "config.toml").write_text(
+        TELCO_CONFIG.replace('name = "monthly_charges"', 'name = "charges"'), "utf-8"
+    )
+    wake_up_campaign(folder, "charges > 100")
+    fix = f'engine import "{extract.resolve()}" --month 2026-10 --replace'
+    for command in (["segments"], ["preview", "silent"], ["check"]):
+        code, _, err = workspace.run(*command)
+        assert code == 1 and "Traceback" not in err and "internal error" not in err
+        assert "2026-10: its snapshot was made under another [extract] mapping" in err
+        assert fix in err
+
+    code, _, err = workspace.run("import", str(extract), "--month", "2026-10")
+    assert code == 1 and "--replace" in err
+    workspace.ok("import", str(extract), "--month", "2026-10", "--replace")
+    assert workspace.json("segments")["segments"][0]["count"] == 10  # 80.35 + i > 100: i = 20 … 29
+    assert "0 to read again" in workspace.ok("check")

@@ -107,7 +107,7 @@ def test_every_bad_row_goes_to_the_reject_file_with_row_column_value_and_reason(
             "row": "9",
             "column": "用户编号",
             "value": "QY0000000002",
-            "reason": "duplicate line id (first at row 3)",
+            "reason": "duplicate line id with other values (first at row 3)",
         },
         {
             "row": "10",
@@ -200,7 +200,7 @@ def test_a_file_with_too_many_bad_rows_is_refused_whole(opened, tmp_path: Path) 
     message = str(error.value)
     assert "refused, 4 of 6 rows (66.7%) are bad" in message
     assert "max_reject_share = 50.0%" in message
-    assert "用户号码: not a Chinese mobile or fixed-line number (4 rows)" in message
+    assert "用户号码: not a Chinese mobile or fixed-line number (4 rows, first at row 2)" in message
     assert snapshots.history(engine) == []
     reject_file = Path(message.rsplit(" ", 1)[-1])
     assert len(rejects_of(reject_file)) == 4
@@ -266,3 +266,88 @@ def test_detection_tolerates_a_multibyte_character_cut_at_the_sample_end() -> No
     assert detect_encoding(data, complete=False) == "utf-8"
     assert detect_encoding(codecs.BOM_UTF8 + data, complete=False) == "utf-8-sig"
     assert detect_encoding(text.encode("gbk"), complete=True) == "gbk"
+
+
+def test_exact_copies_are_dropped_and_counted_apart_never_as_bad_rows(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    # Every row written three times, as an export run twice over the same file does, and one
+    # line again with another spend: that one is a conflict, not a copy.
+    changed = [*OCTOBER[1][:6], "99.00", *OCTOBER[1][7:]]
+    rows = OCTOBER + OCTOBER + OCTOBER + [changed]
+    summary = import_extract(config, engine, write_csv(tmp_path / "x.csv", rows), "2026-10")
+    assert (summary.rows_read, summary.rows_loaded) == (19, 6)
+    assert (summary.rows_duplicate, summary.rows_rejected) == (12, 1)
+    assert summary.rejects is not None
+    assert rejects_of(summary.rejects)["reason"].tolist() == [
+        "duplicate line id with other values (first at row 3)"
+    ]
+    [entry] = snapshots.history(engine, "2026-10")
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_rejected, entry.rows_duplicate) == (
+        19,
+        6,
+        1,
+        12,
+    )
+
+
+def test_a_refusal_groups_the_rejects_by_cause_with_their_count_and_first_row(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    # Every line written three times with other spends: one cause, not one for each line.
+    rows = OCTOBER + [[*row[:6], spend, *row[7:]] for spend in ("1.00", "2.00") for row in OCTOBER]
+    with pytest.raises(UserError) as error:
+        import_extract(config, engine, write_csv(tmp_path / "x.csv", rows), "2026-10")
+    message = str(error.value)
+    assert (
+        "Most common: 用户编号: duplicate line id with other values (12 rows, first at row 8)."
+        in (message)
+    )
+
+
+def test_a_month_imported_under_another_mapping_says_how_to_read_it_again(
+    opened, workspace: Path, tmp_path: Path
+) -> None:
+    config, engine = opened
+    extract = write_csv(tmp_path / "x.csv", OCTOBER)
+    import_extract(config, engine, extract, "2026-10")
+    toml = workspace / "config.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace('name = "monthly_spend"', 'name = "spend"'), "utf-8"
+    )
+    renamed = load_config(workspace)
+    [(entry, why)] = snapshots.stale_months(renamed, engine)
+    assert entry.month == "2026-10" and why.endswith("(columns changed since)")
+    with pytest.raises(UserError) as refused:
+        snapshots.load_month(renamed, engine, "2026-10")
+    assert "made under another [extract] mapping" in str(refused.value)
+    assert f'engine import "{extract.resolve()}" --month 2026-10 --replace' in str(refused.value)
+    with pytest.raises(UserError, match=r"under another \[extract\] mapping.*--replace"):
+        import_extract(renamed, engine, extract, "2026-10")
+
+    summary = import_extract(renamed, engine, extract, "2026-10", replace=True)
+    assert summary.status == "replaced" and summary.rows_loaded == 6
+    frame = snapshots.load_month(renamed, engine, "2026-10")
+    assert frame is not None and frame["spend"].tolist()[:2] == [0.0, 128.5]
+    assert snapshots.stale_months(renamed, engine) == []
+    # The same file under the same mapping again: nothing to do, --replace or not.
+    assert import_extract(renamed, engine, extract, "2026-10", replace=True).status == "unchanged"
+    # Both snapshots stay on record, one for each mapping.
+    old, new = (config.workspace / e.snapshot_path for e in snapshots.history(engine, "2026-10"))
+    assert old != new and old.is_file() and new.is_file()
+
+
+def test_an_import_from_before_mappings_were_kept_is_judged_by_its_columns(
+    opened, workspace: Path, tmp_path: Path
+) -> None:
+    config, engine = opened
+    import_extract(config, engine, write_csv(tmp_path / "x.csv", OCTOBER), "2026-10")
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE extract_imports SET mapping = NULL"))
+    assert snapshots.stale_months(config, engine) == []
+    toml = workspace / "config.toml"
+    toml.write_text(toml.read_text("utf-8").replace('type = "int"', 'type = "float"'), "utf-8")
+    [(_, why)] = snapshots.stale_months(load_config(workspace), engine)
+    assert why.endswith("(columns calls_30d differ)")

@@ -124,23 +124,41 @@ def test_a_row_without_line_id_or_with_a_repeated_one_is_a_problem_naming_the_fi
         for p in converted.problems
     }
     assert reasons["no line id"] == [1]
-    assert reasons[
-        ("duplicate line id (first at row 2)", "duplicate line id (first at row 2)")
-    ] == [2, 4]
+    repeated = "duplicate line id with other values (first at row 2)"
+    assert reasons[(repeated, repeated)] == [2, 4]
     assert converted.bad_rows().tolist() == [False, True, True, False, True]
 
 
 def test_repeats_in_an_id_ordered_file_name_the_first_row_of_each_run() -> None:
     ids = ["QY1", "QY2", "QY2", None, "QY2", "QY3", "QY4", "QY4"]
-    table = raw([[line_id, "13993412345", "在用", "10"] for line_id in ids])
+    table = raw([[line_id, "13993412345", "在用", str(i)] for i, line_id in enumerate(ids)])
     converted = convert(table, MAPPING, np.arange(2, 10))
     duplicates = [p for p in converted.problems if p.column == "用户编号" and p.rows.size > 1]
     assert duplicates[0].rows.tolist() == [2, 4, 7]
     assert list(duplicates[0].reason) == [
-        "duplicate line id (first at row 3)",
-        "duplicate line id (first at row 3)",
-        "duplicate line id (first at row 8)",
+        "duplicate line id with other values (first at row 3)",
+        "duplicate line id with other values (first at row 3)",
+        "duplicate line id with other values (first at row 8)",
     ]
+
+
+def test_exact_copies_of_a_row_are_dropped_apart_and_a_changed_repeat_is_a_problem() -> None:
+    table = raw(
+        [
+            ["QY1", "13993412345", "在用", "10"],
+            ["QY2", "13993412346", "在用", "12.3元"],
+            ["QY1", "13993412345", "在用", "10"],  # a copy of row 2
+            ["QY2", "13993412346", "在用", "12.3元"],  # a copy of a bad row: a copy all the same
+            ["QY1", "13993412345", "停机", "10"],  # the same line, another status
+            ["QY1", "13993412345", "在用", "10"],
+        ]
+    )
+    converted = convert(table, MAPPING, np.arange(2, 8))
+    assert converted.copies.tolist() == [2, 3, 5]
+    assert converted.copy_rows().tolist() == [False, False, True, True, False, True]
+    assert converted.bad_rows().tolist() == [False, True, False, False, True, False]
+    [repeat] = [p for p in converted.problems if p.column == "用户编号"]
+    assert list(repeat.reason) == ["duplicate line id with other values (first at row 2)"]
 
 
 def test_a_few_odd_values_among_many_clean_ones_keep_their_positions() -> None:
