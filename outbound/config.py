@@ -50,6 +50,8 @@ class ExtractSettings(_Strict):
 
     line_id: str | None = None
     phone: str | tuple[str, str] | None = None
+    # false: the file's first row is data, and columns are named by position ("1", "2", …).
+    header: bool = True
     country: str = "CN"
     default_area_code: str | None = Field(default=None, pattern=r"^\d{1,5}$")
     max_reject_share: float = Field(default=0.05, ge=0, le=1)
@@ -76,6 +78,14 @@ class ExtractSettings(_Strict):
                 f"default_area_code {self.default_area_code!r}: a Chinese area code is written "
                 "with its 0, such as 0934"
             )
+        if not self.header:
+            named = [*filter(None, [self.line_id]), *self.phone_columns, *self.columns]
+            not_positions = [name for name in named if not name.isdigit() or name == "0"]
+            if not_positions:
+                raise ValueError(
+                    "with header = false, columns are named by their position, "
+                    f'"1" for the first: {", ".join(map(repr, not_positions))} is not one'
+                )
         seen: dict[str, str] = {source: PHONE for source in self.phone_columns}
         if self.line_id is not None:
             seen[self.line_id] = LINE_ID  # may be the phone's column: the number is the id
@@ -342,6 +352,9 @@ def format_validation_error(path: Path, exc: ValidationError) -> str:
             message = "required key is missing"
         elif kind == "literal_error":
             message = f"got {error['input']!r}, expected {error['ctx']['expected']}"
+        elif kind == "value_error":
+            # A rule about several keys: its text names them; the section's values would not help.
+            message = str(error["ctx"]["error"])
         else:
             message = f"{error['msg']} (got {error['input']!r})"
         lines.append(f"  {key}: {message}")

@@ -36,6 +36,7 @@ def import_command(app: App, file: Path, month: str, encoding: str | None, repla
     if summary.status == "unchanged":
         click.echo(f"{file}: already imported for {summary.month}; nothing changed.")
         return
+    warn(list(summary.warnings))
     click.echo(
         f"{summary.status} {file} as {summary.month}"
         + (f" ({summary.encoding})" if summary.encoding else "")

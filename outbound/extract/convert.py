@@ -50,7 +50,7 @@ CLEAN: dict[ColumnType, str] = {
 EXPECTED = {
     "int": "a whole number such as 12",
     "float": "a number such as 35.5 (no unit or currency sign)",
-    "bool": f"one of {', '.join(TRUE_WORDS[:3])} / {', '.join(FALSE_WORDS[:3])}",
+    "bool": f"one of {', '.join(TRUE_WORDS)} (yes) / {', '.join(FALSE_WORDS)} (no)",
     "date": "a date such as 2026-10-31",
     "datetime": "a date and time such as 2026-10-31 14:05:00",
 }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import os
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,7 @@ class ImportSummary:
     snapshot: Path
     rejects: Path | None
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 def import_extract(
@@ -85,8 +88,21 @@ def import_extract(
     rows_duplicate = int(copies.sum())
     rows_rejected = rows_read - int(good.sum()) - rows_duplicate
     snapshot_path, reject_path = snapshots.snapshot_paths(config, month, source.sha256, mapping)
+    warnings: tuple[str, ...] = ()
+    if source.cut_off is not None:
+        warnings = (
+            f"{path}: the file ends inside row {source.cut_off}, which looks cut off (a copy "
+            "or an export that did not finish?); that row is rejected. Check that the file "
+            "is whole.",
+        )
     _refuse_if_too_bad(
-        path, config.extract, rows_read - rows_duplicate, rows_rejected, rejects, reject_path
+        path,
+        config.extract,
+        rows_read - rows_duplicate,
+        rows_rejected,
+        rejects,
+        reject_path,
+        warnings,
     )
 
     loaded = converted.table.filter(pa.array(good))
@@ -129,6 +145,7 @@ def import_extract(
         snapshot=snapshot_path,
         rejects=reject_path if len(rejects) else None,
         seconds=seconds,
+        warnings=warnings,
     )
 
 
@@ -151,18 +168,41 @@ def _unchanged(config: Config, entry: ExtractImport, path: Path, started: float)
 def _read(
     path: Path, fmt: str, mapping: ExtractSettings, encoding: str | None, progress: Progress
 ) -> sources.Source:
+    """The mapped columns of PATH, under the mapping's names for them."""
     if fmt == "xlsx":
-        header, source = sources.read_xlsx(path, progress)
-        _check_columns(path, header, mapping)
-        return source
-    if fmt == "parquet":
+        header, whole = sources.read_xlsx(path, progress, mapping.header)
+    elif fmt == "parquet":
         header = sources.parquet_header(path)
     else:
-        header, _, _ = sources.csv_header(path, encoding)
-    wanted = _check_columns(path, header, mapping)
+        header, _, _ = sources.csv_header(path, encoding, mapping.header)
+    if not mapping.header:  # a Parquet file names its columns all the same: go by position
+        header = [str(i) for i in range(1, len(header) + 1)] if fmt == "parquet" else header
+    names = _as_mapped(header, mapping)
+    wanted = _check_columns(path, names, mapping)
     if fmt == "parquet":
-        return sources.read_parquet(path, wanted, progress)
-    return sources.read_csv(path, wanted, encoding, progress)
+        real = sources.parquet_header(path)
+        source = sources.read_parquet(path, [real[names.index(n)] for n in wanted], progress)
+    elif fmt == "xlsx":
+        source = whole
+    else:
+        columns = [header[names.index(n)] for n in wanted]
+        source = sources.read_csv(path, columns, encoding, progress, mapping.header)
+    table = source.table
+    if fmt == "xlsx":
+        table = table.select([header[names.index(n)] for n in wanted])
+    return dataclasses.replace(source, table=table.rename_columns(wanted))
+
+
+def _as_mapped(header: list[str], mapping: ExtractSettings) -> list[str]:
+    """Each of HEADER's names as the mapping writes it, where the two differ only in spacing or
+    width (a double space, a trailing one, a full-width letter)."""
+    mapped = [*filter(None, [mapping.line_id]), *mapping.phone_columns, *mapping.columns]
+    by_key = {_key(name): name for name in mapped}
+    return [name if name in mapped else by_key.get(_key(name), name) for name in header]
+
+
+def _key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).split())
 
 
 def _check_columns(path: Path, header: list[str], mapping: ExtractSettings) -> list[str]:
@@ -175,10 +215,19 @@ def _check_columns(path: Path, header: list[str], mapping: ExtractSettings) -> l
         for name in missing:
             close = difflib.get_close_matches(name, header, n=1)
             hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        if mapping.header and sources.looks_like_data(header):
+            advice = (
+                "  The first row looks like data, not column names: if the file has no header "
+                'row, set header = false under [extract] and name its columns by position ("1" '
+                "for the first)."
+            )
+        elif not mapping.header:
+            advice = f"  header = false in config.toml: the file has {len(header)} columns."
+        else:
+            advice = "  Fix the file's header or the mapping in config.toml [extract.columns]."
         raise UserError(
             f"{path}: refused, mapped column(s) missing: {', '.join(hints)}.\n"
-            f"  Columns found: {', '.join(header)}.\n"
-            "  Fix the file's header or the mapping in config.toml [extract.columns]."
+            f"  Columns found: {', '.join(header)}.\n{advice}"
         )
     optional = [source for source, spec in mapping.columns.items() if not spec.required]
     return required + [name for name in optional if name in header]
@@ -225,6 +274,7 @@ def _refuse_if_too_bad(
     rows_rejected: int,
     rejects: pd.DataFrame,
     reject_path: Path,
+    warnings: tuple[str, ...],
 ) -> None:
     """Refuse the file when more of its distinct rows are bad than max_reject_share allows."""
     if rows_distinct == 0:
@@ -238,6 +288,7 @@ def _refuse_if_too_bad(
         "more than "
         f"max_reject_share = {mapping.max_reject_share:.1%} in config.toml. Nothing was imported.\n"
         f"  Most common: {most_common(rejects)}.\n  Every bad row is listed in {reject_path}"
+        + "".join(f"\n  {warning}" for warning in warnings)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Source:
     malformed: list[Malformed]
     encoding: str | None
     sha256: str
+    cut_off: int | None = None  # the row the file ends inside of, when it looks truncated
 
 
 def file_format(path: Path) -> str:
@@ -79,6 +81,32 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
     raise UserError("cannot tell the text encoding; name it with --encoding (e.g. gbk, utf-8)")
 
 
+def check_one_encoding(path: Path, encoding: str) -> None:
+    """Refuse a file whose rows are not all in ENCODING: a Chinese text read in the wrong one
+    loads as mojibake. Rows are told apart by line; ASCII rows read alike in every encoding."""
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    first_utf8 = first_other = None
+    with path.open("rb") as file:
+        for number, line in enumerate(file, start=1):
+            if line.isascii():
+                continue
+            if "\ufffd" in line.decode("utf-8", "replace"):
+                first_other = first_other or number
+            else:
+                first_utf8 = first_utf8 or number
+            if first_utf8 and first_other:
+                raise UserError(
+                    f"{path}: refused, the file mixes text encodings: row {first_utf8} is UTF-8 "
+                    f"and row {first_other} is not (GBK?). Nothing was imported. Save the whole "
+                    "file in one encoding, UTF-8 or GBK, and import it again."
+                )
+    if utf8 and first_other:
+        raise UserError(
+            f"{path}: refused, row {first_other} is not UTF-8 text; name the file's encoding "
+            "with --encoding (e.g. gbk)"
+        )
+
+
 def mapped(path: Path) -> pa.Buffer:
     """The file's bytes, memory-mapped: the page cache is read in place, not copied."""
     with pa.memory_map(str(path)) as file:
@@ -101,8 +129,9 @@ def sha256_in_background(
     return pool.submit(digest)
 
 
-def csv_header(path: Path, encoding: str | None) -> tuple[list[str], str, str]:
-    """The header's column names, the delimiter and the encoding (detected unless given)."""
+def csv_header(path: Path, encoding: str | None, header: bool = True) -> tuple[list[str], str, str]:
+    """The header's column names (without a header, the positions "1", "2", …), the delimiter
+    and the encoding (detected unless given)."""
     with path.open("rb") as file:
         sample = file.read(1 << 20)
         complete = len(sample) < 1 << 20
@@ -112,19 +141,32 @@ def csv_header(path: Path, encoding: str | None) -> tuple[list[str], str, str]:
         encoding = encoding or detect_encoding(sample, complete)
         text = codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
     except UserError as exc:
+        check_one_encoding(path, "utf-8")  # rows in two encodings are the likeliest cause
         raise UserError(f"{path}: {exc}") from None
     except (UnicodeDecodeError, LookupError) as exc:
         raise UserError(f"{path}: cannot read it as {encoding}: {exc}") from None
     lines = text.lstrip("\ufeff").splitlines()
-    if complete and not any(rest.strip() for rest in lines[1:]):
+    if header and complete and not any(rest.strip() for rest in lines[1:]):
         raise UserError(f"{path}: refused, the file has a header but no data rows")
     line = lines[0]
     delimiter = max(DELIMITERS, key=line.count)
-    return [name.strip().strip('"') for name in line.split(delimiter)], delimiter, encoding
+    names = [name.strip().strip('"') for name in line.split(delimiter)]
+    if not header:
+        names = [str(position) for position in range(1, len(names) + 1)]
+    return names, delimiter, encoding
 
 
-def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advance) -> Source:
-    names, delimiter, encoding = csv_header(path, encoding)
+def looks_like_data(names: list[str]) -> bool:
+    """Whether a header row is more likely a first data row: most of its names are numbers,
+    dates or phone numbers."""
+    data = [name for name in names if re.fullmatch(r"[+-]?[\d.,:/ ()-]+", name.strip())]
+    return len(data) * 2 > len(names)
+
+
+def read_csv(
+    path: Path, wanted: list[str], encoding: str | None, advance: Advance, header: bool = True
+) -> Source:
+    names, delimiter, encoding = csv_header(path, encoding, header)
     malformed: list[Malformed] = []
 
     def on_malformed(row: pacsv.InvalidRow) -> str:
@@ -135,6 +177,9 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
         return "skip"
 
     data = mapped(path)
+    if _codec(encoding) != "utf8":
+        # Arrow checks UTF-8 as it reads; another encoding reads UTF-8 rows as mojibake.
+        check_one_encoding(path, encoding)
 
     def read(threads: bool) -> pa.Table:
         try:
@@ -142,7 +187,7 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
                 pa.BufferReader(data),
                 read_options=pacsv.ReadOptions(
                     column_names=names,
-                    skip_rows=1,
+                    skip_rows=1 if header else 0,
                     encoding=_codec(encoding),
                     block_size=BLOCK,
                     use_threads=threads,
@@ -157,6 +202,7 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
                 ),
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            check_one_encoding(path, encoding)  # names the rows when the encodings differ
             raise UserError(
                 f"{path}: cannot read it as {encoding} CSV: {exc}. "
                 "If the encoding is wrong, name it with --encoding."
@@ -169,16 +215,34 @@ def read_csv(path: Path, wanted: list[str], encoding: str | None, advance: Advan
             # Parallel parsing does not know line numbers: read again, in order, to name the rows.
             malformed.clear()
             table = read(threads=False)
+        first = 2 if header else 1
         return Source(
-            table, _row_numbers(table.num_rows, malformed), malformed, encoding, sha256.result()
+            table,
+            _row_numbers(table.num_rows, malformed, first),
+            malformed,
+            encoding,
+            sha256.result(),
+            _cut_off(data, malformed, table.num_rows + len(malformed) + first - 1),
         )
 
 
-def _row_numbers(loaded: int, malformed: list[Malformed]) -> np.ndarray:
+def _cut_off(data: pa.Buffer, malformed: list[Malformed], last_row: int) -> int | None:
+    """The last row, when the file ends inside it: short of fields and without its line end."""
+    ends_a_line = len(data) == 0 or bytes(data[len(data) - 1 :]) in (b"\n", b"\r")
+    short = (
+        malformed
+        and malformed[-1].row == last_row
+        and malformed[-1].fields < (malformed[-1].expected)
+    )
+    return last_row if short and not ends_a_line else None
+
+
+def _row_numbers(loaded: int, malformed: list[Malformed], first: int) -> np.ndarray:
+    """Each loaded row's number in the file, the first data row being FIRST."""
     if not malformed:
-        return np.arange(2, loaded + 2)
+        return np.arange(first, loaded + first)
     skipped = np.array([m.row for m in malformed])
-    return np.setdiff1d(np.arange(2, loaded + len(malformed) + 2), skipped)[:loaded]
+    return np.setdiff1d(np.arange(first, loaded + len(malformed) + first), skipped)[:loaded]
 
 
 def parquet_header(path: Path) -> list[str]:
@@ -195,7 +259,7 @@ def read_parquet(path: Path, wanted: list[str], advance: Advance) -> Source:
     return Source(table, np.arange(2, table.num_rows + 2), [], None, sha256)
 
 
-def read_xlsx(path: Path, advance: Advance) -> tuple[list[str], Source]:
+def read_xlsx(path: Path, advance: Advance, header: bool = True) -> tuple[list[str], Source]:
     """The first sheet; every cell as text, whole numbers without a trailing .0."""
     from python_calamine import CalamineWorkbook
 
@@ -206,16 +270,19 @@ def read_xlsx(path: Path, advance: Advance) -> tuple[list[str], Source]:
         raise UserError(f"{path}: not a readable XLSX workbook: {exc}") from None
     if not rows:
         raise UserError(f"{path}: the first sheet is empty")
-    header = [str(cell).strip() for cell in rows[0]]
-    columns = list(zip(*rows[1:], strict=False)) if len(rows) > 1 else [() for _ in header]
+    if header:
+        names, data, first = [str(cell).strip() for cell in rows[0]], rows[1:], 2
+    else:
+        names, data, first = [str(i) for i in range(1, len(rows[0]) + 1)], rows, 1
+    columns = list(zip(*data, strict=False)) if data else [() for _ in names]
     table = pa.table(
         {
             name: pa.array([_cell_text(c) for c in col], pa.string())
-            for name, col in zip(header, columns, strict=False)
+            for name, col in zip(names, columns, strict=False)
         }
     )
     advance(path.stat().st_size)
-    return header, Source(table, np.arange(2, table.num_rows + 2), [], None, sha256)
+    return names, Source(table, np.arange(first, table.num_rows + first), [], None, sha256)
 
 
 def _cell_text(cell: object) -> str | None:

@@ -351,3 +351,121 @@ def test_an_import_from_before_mappings_were_kept_is_judged_by_its_columns(
     toml.write_text(toml.read_text("utf-8").replace('type = "int"', 'type = "float"'), "utf-8")
     [(_, why)] = snapshots.stale_months(load_config(workspace), engine)
     assert why.endswith("(columns calls_30d differ)")
+
+
+def test_a_file_without_a_header_row_is_read_by_column_positions(
+    opened, workspace: Path, tmp_path: Path
+) -> None:
+    config, engine = opened
+    path = tmp_path / "no-header.csv"
+    lines = [",".join(row) for row in OCTOBER]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    with pytest.raises(UserError) as refused:
+        import_extract(config, engine, path, "2026-10")
+    message = str(refused.value)
+    assert "Columns found: QY0000000001, 0934-8211001, 张伟" in message
+    assert "The first row looks like data" not in message  # an id and a name are names here
+
+    positions = {name: str(HEADER.index(name) + 1) for name in HEADER}
+    toml = workspace / "config.toml"
+    text = toml.read_text("utf-8").replace("[extract]\n", "[extract]\nheader = false\n", 1)
+    for name, position in positions.items():
+        text = text.replace(f'"{name}"', f'"{position}"')
+    # The optional column the file does not have: a position past its last.
+    toml.write_text(text.replace('"最近投诉时间"', '"10"'), "utf-8")
+    summary = import_extract(load_config(workspace), engine, path, "2026-10")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (6, 6, 0)
+    frame = snapshots.load_month(load_config(workspace), engine, "2026-10")
+    assert frame is not None and frame["customer_name"].tolist()[:2] == ["张伟", "王芳"]
+
+
+def test_a_first_row_of_numbers_where_names_should_be_is_called_data(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    path = tmp_path / "churn.csv"
+    path.write_text("1,1,792.83,13993412345,0,1\n2,0,35.5,13993412346,3,0\n", "utf-8")
+    with pytest.raises(UserError) as refused:
+        import_extract(config, engine, path, "2026-10")
+    message = str(refused.value)
+    assert "Columns found: 1, 1, 792.83, 13993412345, 0, 1." in message
+    assert "The first row looks like data" in message and "header = false" in message
+
+
+def test_a_parquet_file_under_header_false_is_read_by_column_positions(
+    opened, workspace: Path, tmp_path: Path
+) -> None:
+    _, engine = opened
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({f"c{i}": [row[i] for row in OCTOBER] for i in range(9)}), path)
+    toml = workspace / "config.toml"
+    text = toml.read_text("utf-8").replace("[extract]\n", "[extract]\nheader = false\n", 1)
+    for position, name in enumerate(HEADER, start=1):
+        text = text.replace(f'"{name}"', f'"{position}"')
+    toml.write_text(text.replace('"最近投诉时间"', '"10"'), "utf-8")
+    config = load_config(workspace)
+    assert import_extract(config, engine, path, "2026-10").rows_loaded == 6
+    frame = snapshots.load_month(config, engine, "2026-10")
+    assert frame is not None and frame["monthly_spend"].tolist()[:2] == [0.0, 128.5]
+
+
+def test_gbk_rows_near_the_top_of_a_utf8_file_are_refused_not_loaded_as_mojibake(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    path = tmp_path / "mixed.csv"
+    good = [",".join(row).encode("utf-8") for row in OCTOBER]
+    # Three rows pasted in from a GBK file, after the header and the first row.
+    pasted = [",".join(row).encode("gbk") for row in OCTOBER[1:4]]
+    lines = [",".join(HEADER).encode("utf-8"), good[0], *pasted, *good[4:]]
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    with pytest.raises(UserError) as refused:
+        import_extract(config, engine, path, "2026-10")
+    assert "mixes text encodings: row 1 is UTF-8 and row 3 is not (GBK?)" in str(refused.value)
+    assert snapshots.loaded_months(engine) == []
+
+
+def test_gbk_rows_after_the_first_megabyte_of_a_utf8_file_are_refused_with_their_row(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    path = tmp_path / "late.csv"
+    rows = [[f"QY{i:010d}", *OCTOBER[1][1:]] for i in range(14_000)]
+    head = "\r\n".join([",".join(HEADER), *(",".join(row) for row in rows)]) + "\r\n"
+    late = ",".join(["QY9999999999", *OCTOBER[2][1:]]).encode("gbk") + b"\r\n"
+    assert len(head.encode("utf-8")) > 1 << 20
+    path.write_bytes(head.encode("utf-8") + late)
+    with pytest.raises(UserError) as refused:
+        import_extract(config, engine, path, "2026-10")
+    assert "row 1 is UTF-8 and row 14002 is not" in str(refused.value)
+
+
+def test_a_file_that_ends_inside_a_row_is_said_to_look_cut_off(opened, tmp_path: Path) -> None:
+    config, engine = opened
+    path = write_csv(tmp_path / "x.csv", OCTOBER)
+    path.write_bytes(path.read_bytes()[:-30])  # the copy stopped inside the last row
+    summary = import_extract(config, engine, path, "2026-10")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (6, 5, 1)
+    [warning] = summary.warnings
+    assert "ends inside row 7, which looks cut off" in warning
+    whole = import_extract(
+        config, engine, write_csv(tmp_path / "y.csv", OCTOBER), "2026-10", replace=True
+    )
+    assert whole.warnings == ()
+
+
+def test_a_file_whose_only_key_is_the_phone_column_loads(
+    opened, workspace: Path, tmp_path: Path
+) -> None:
+    _, engine = opened
+    toml = workspace / "config.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace('line_id = "用户编号"', 'line_id = "用户号码"'), "utf-8"
+    )
+    config = load_config(workspace)
+    summary = import_extract(config, engine, write_csv(tmp_path / "x.csv", OCTOBER), "2026-10")
+    assert (summary.rows_loaded, summary.rows_rejected) == (6, 0)
+    frame = snapshots.load_month(config, engine, "2026-10")
+    assert frame is not None
+    assert frame["line_id"].tolist()[:2] == ["0934-8211001", "13993412345"]
+    assert frame["phone"].tolist()[:2] == ["+869348211001", "+8613993412345"]

@@ -115,3 +115,23 @@ def test_invalid_toml_says_where(tmp_path: Path) -> None:
 def test_a_folder_without_config_says_how_to_name_a_workspace(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="--workspace"):
         load_config(tmp_path, environ={})
+
+
+def test_a_mapping_mistake_names_the_key_and_the_file_and_nothing_else(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        '[extract]\nline_id = "用户编号"\nphone = "用户号码"\n'
+        '[extract.columns]\n"用户编号" = { name = "account", type = "str" }\n',
+    )
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    assert str(error.value) == (
+        f"{tmp_path / 'config.toml'}: 1 problem(s):\n"
+        "  extract: source column '用户编号' is mapped twice"
+    )
+
+
+def test_header_false_wants_columns_named_by_position(tmp_path: Path) -> None:
+    write_config(tmp_path, '[extract]\nheader = false\nline_id = "1"\nphone = "手机"\n')
+    with pytest.raises(UserError, match=r"named by their position, \"1\" for the first: '手机'"):
+        load_config(tmp_path, environ={})

@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 
 from outbound.config import ColumnSpec, ExtractSettings
-from outbound.extract.convert import convert, convert_column, format_regex
+from outbound.extract.convert import EXPECTED, convert, convert_column, format_regex
 
 MAPPING = ExtractSettings(
     line_id="用户编号",
@@ -259,3 +259,12 @@ def test_an_optional_column_absent_from_the_file_is_all_null() -> None:
     converted = convert(raw([["QY1", "13993412345", "在用", "1"]]), mapping, np.arange(2, 3))
     assert converted.table.column("last_complaint_at").to_pylist() == [None]
     assert converted.table.schema.field("last_complaint_at").type == pa.timestamp("s")
+
+
+def test_a_bad_yes_no_value_is_told_every_word_that_is_taken() -> None:
+    values, bad = column(["是", "No", "TRUE", "y", "0", "开通了"], type="bool")
+    assert values == [True, False, True, True, False, None] and bad == [5]
+    assert EXPECTED["bool"] == (
+        "one of 是, 有, 开通, 已开通, y, yes, true, t, 1 (yes) / "
+        "否, 无, 未开通, 关闭, n, no, false, f, 0 (no)"
+    )
