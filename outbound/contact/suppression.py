@@ -36,7 +36,9 @@ def scope_of(code: str | None, channel: str) -> tuple[str, str]:
 
 def normalised(config: Config, phones: Iterable[str]) -> list[str | None]:
     text = pa.array([str(p).strip() for p in phones], pa.string())
-    return normalise_phones(text, config.extract.default_area_code).to_pylist()
+    return normalise_phones(
+        text, config.extract.default_area_code, config.extract.country
+    ).to_pylist()
 
 
 def add(
