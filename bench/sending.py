@@ -9,15 +9,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from bench import postgres_schema
 from outbound.config import load_config
 from outbound.messages import outbox
 from outbound.messages.channels.twilio import Twilio
 from outbound.messages.sending import send_wave
 from outbound.store.db import open_database
-from tests.peers.twilio import ACCOUNT, TOKEN, serve
+from tests.peers.twilio import ACCOUNT, TOKEN, marketing_sms, serve
 
 CONFIG = """timezone = "Asia/Shanghai"
 
@@ -61,18 +59,8 @@ def wave(messages: int, rate: float, database_url: str | None) -> None:
         config = load_config(folder, environ=environ)
         engine = open_database(config.database_url)
         now = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
-        wave = pd.DataFrame(
-            {
-                "order_id": range(1, messages + 1),
-                "campaign": "bench_sms",
-                "channel": "sms",
-                "line_id": [f"QY{i:010d}" for i in range(messages)],
-                "phone": [f"+86139{i:08d}" for i in range(messages)],
-                "text": "【中国电信】尊敬的客户，您本月话费188.13元，办理家家e可省更多。回复TD退订",
-            }
-        )
         with engine.begin() as connection:
-            outbox.add(connection, wave, now.date(), True, now)
+            outbox.add(connection, marketing_sms(messages), now.date(), True, now)
         assert config.channels.twilio is not None
         channel = Twilio(config.channels.twilio, ACCOUNT, TOKEN, "https://engine.example.cn")
         result = send_wave(config, engine, channel, now)

@@ -15,14 +15,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from outbound.config import load_config
 from outbound.messages import outbox
 from outbound.store.db import open_database
 from tests.e2e.conftest import channels
-from tests.peers.twilio import ACCOUNT, TOKEN, TwilioPeer
+from tests.peers.twilio import ACCOUNT, TOKEN, TwilioPeer, marketing_sms
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MESSAGES = 10_000
@@ -49,18 +48,10 @@ phone = "phone"
         "TWILIO_AUTH_TOKEN": TOKEN,
     }
     engine = open_database(load_config(folder, environ=environ).database_url)
-    messages = pd.DataFrame(
-        {
-            "order_id": range(1, MESSAGES + 1),
-            "campaign": "high_spender_upsell",
-            "channel": "sms",
-            "line_id": [f"QY{i:010d}" for i in range(MESSAGES)],
-            "phone": [f"+86139{i:08d}" for i in range(MESSAGES)],
-            "text": "【中国电信】尊敬的客户，您本月话费188.13元，办理家家e可省更多。回复TD退订",
-        }
-    )
     with engine.begin() as connection:
-        outbox.add(connection, messages, DAY, True, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        outbox.add(
+            connection, marketing_sms(MESSAGES), DAY, True, dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        )
     engine.dispose()
     return folder, environ
 

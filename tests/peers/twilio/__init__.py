@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
+
 SPEC = Path(__file__).with_name("twilio_api_v2010.json")
 ACCOUNT = "AC" + "0" * 31 + "1"
 TOKEN = "local-test-auth-token"
@@ -330,3 +332,18 @@ def serve() -> tuple[TwilioPeer, ThreadingHTTPServer]:
     peer.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return peer, server
+
+
+def marketing_sms(count: int) -> pd.DataFrame:
+    """COUNT marketing SMS to distinct mobiles, as outbox.add takes them: the waves the soak
+    test and the sending bench send through the peer."""
+    return pd.DataFrame(
+        {
+            "order_id": range(1, count + 1),
+            "campaign": "high_spender_upsell",
+            "channel": "sms",
+            "line_id": [f"QY{i:010d}" for i in range(count)],
+            "phone": [f"+86139{i:08d}" for i in range(count)],
+            "text": "【中国电信】尊敬的客户，您本月话费188.13元，办理家家e可省更多。回复TD退订",
+        }
+    )
