@@ -13,7 +13,7 @@ from outbound.contact import suppression
 from outbound.messages import keywords, outbox, scores
 from outbound.store import orders
 from outbound.store.models import InboundMessage
-from outbound.store.orders import ORDERS
+from outbound.store.orders import BUMP, ORDERS
 
 # Twilio's message and call statuses, as our outbox states.
 STATES = {
@@ -120,7 +120,7 @@ def _close(
     connection.execute(
         sa.update(ORDERS)
         .where(ORDERS.c.id == row["order_id"], ORDERS.c.state.in_(orders.OPEN_STATES))
-        .values(state="done", result=result, closed_at=now)
+        .values(state="done", result=result, closed_at=now, **BUMP)
     )
 
 

@@ -21,7 +21,7 @@ from outbound.contact import suppression
 from outbound.messages import outbox
 from outbound.messages.channels import TransportError
 from outbound.store import orders
-from outbound.store.orders import ORDERS
+from outbound.store.orders import BUMP, ORDERS
 
 BACKOFF_SECONDS = 30.0
 # Outcomes written together: at most this many, at least this often.
@@ -124,7 +124,7 @@ def _close_order(
     connection.execute(
         sa.update(ORDERS)
         .where(ORDERS.c.id == order_id, ORDERS.c.state.in_(orders.OPEN_STATES))
-        .values(state="done", result=result, closed_at=at)
+        .values(state="done", result=result, closed_at=at, **BUMP)
     )
     orders.log(connection, order_id, at, "engine", "closed", result, why)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from outbound.store import orders
 from outbound.store.models import Agent
-from outbound.store.orders import ORDERS
+from outbound.store.orders import BUMP, ORDERS
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,26 @@ def watch(connection: sa.Connection, now: dt.datetime, warn_at: float, tz: ZoneI
     warn_from = created_at + (due_at - created_at) * warn_at
     warn = (~late & due["warned_at"].isna() & (warn_from <= moment)).to_numpy()
 
-    expired_ids = due.loc[late, "id"].tolist()
-    if expired_ids:
-        connection.execute(
+    # Only orders still open: one an agent closed meanwhile stays closed, and is not logged.
+    still_open = ORDERS.c.state.in_(orders.OPEN_STATES)
+    expired_ids: list[int] = []
+    if late.any():
+        expired = connection.execute(
             sa.update(ORDERS)
-            .where(ORDERS.c.id.in_(expired_ids))
-            .values(state="expired", closed_at=now, result="expired")
+            .where(ORDERS.c.id.in_(due.loc[late, "id"].tolist()), still_open)
+            .values(state="expired", closed_at=now, result="expired", **BUMP)
+            .returning(ORDERS.c.id)
         )
+        expired_ids = list(expired.scalars())
     warned = due[warn]
     if len(warned):
-        connection.execute(
-            sa.update(ORDERS).where(ORDERS.c.id.in_(warned["id"].tolist())).values(warned_at=now)
+        changed = connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id.in_(warned["id"].tolist()), still_open)
+            .values(warned_at=now, **BUMP)
+            .returning(ORDERS.c.id)
         )
+        warned = warned[warned["id"].isin(list(changed.scalars()))]
     events = [
         pd.DataFrame({"order_id": expired_ids, "kind": "expired", "detail": "the deadline passed"}),
         pd.DataFrame(
@@ -69,7 +77,7 @@ def watch(connection: sa.Connection, now: dt.datetime, warn_at: float, tz: ZoneI
                 "order_id": warned["id"],
                 "kind": "warned",
                 "detail": "deadline "
-                + due_at[warn].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M"),
+                + due_at[warned.index].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M"),
             }
         ),
         pd.DataFrame(

@@ -17,7 +17,7 @@ from outbound.contact import policy, suppression
 from outbound.errors import UserError
 from outbound.messages import scores
 from outbound.store import orders
-from outbound.store.orders import ORDERS
+from outbound.store.orders import BUMP, ORDERS
 from outbound.workspace.campaigns import Campaign
 
 
@@ -99,7 +99,9 @@ def record(
             case "escalate":
                 changes |= _closed(now, "escalated")
                 follow_up = _escalate(connection, order, disposition, now, note, actor)
-        connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes))
+        connection.execute(
+            sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes, **BUMP)
+        )
         if changes.get("state") == "done":
             orders.log(connection, order_id, now, actor, "closed", changes["result"])
         scores.after_call(
@@ -134,7 +136,7 @@ def give_back(
         connection.execute(
             sa.update(ORDERS)
             .where(ORDERS.c.id == order_id)
-            .values(state="returned", returned_by=agent, agent_id=None, assigned_on=None)
+            .values(state="returned", returned_by=agent, agent_id=None, assigned_on=None, **BUMP)
         )
         orders.log(connection, order_id, now, by or agent, "returned", None, reason)
 

@@ -18,7 +18,7 @@ from outbound.orders import scripts, worklists
 from outbound.staff import agents
 from outbound.store import orders
 from outbound.store.models import Absence, Agent
-from outbound.store.orders import EVENTS, LIST_ITEMS, ORDERS
+from outbound.store.orders import BUMP, EVENTS, LIST_ITEMS, ORDERS
 from outbound.workspace.campaigns import Campaign
 
 # Whose an order is: the agent who has it, else its owner, else who gave it back.
@@ -67,7 +67,9 @@ def reassign(
         if order["state"] != "in_progress":
             changes |= {"state": "assigned", "assigned_on": today}
             _list_today(connection, order, to_agent, today)
-        connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes))
+        connection.execute(
+            sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes, **BUMP)
+        )
         moved = f"from {order['agent_id'] or 'nobody'} to {to_agent}"
         orders.log(connection, order_id, now, by, "reassigned", None, moved)
     return Reassigned(order_id, order["agent_id"], to_agent, changes.get("state", order["state"]))

@@ -25,7 +25,7 @@ from outbound.plan.segments import Months
 from outbound.staff import agents as roster
 from outbound.store import orders
 from outbound.store.models import Run
-from outbound.store.orders import ORDERS
+from outbound.store.orders import BUMP, ORDERS
 from outbound.workspace import Segment, load_segments
 from outbound.workspace.campaigns import Campaign, load_campaigns, problems_of
 from outbound.workspace.render import Scripts
@@ -140,9 +140,9 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     created |= _write_messages(connection, inputs, messages)
     for plan in result.campaigns:
         plan["created"] = created.get(plan["campaign"], 0)
-    result.existing = _update_existing(connection, assignment, existing, day, now)
+    result.existing, carried = _update_existing(connection, assignment, existing, day, now)
     result.existing["of_ended_campaigns"] = int((~running).sum())
-    _rerender_moved(connection, inputs, assignment, existing, agents)
+    _rerender_moved(connection, inputs, assignment, existing[existing["id"].isin(carried)], agents)
     result.unassigned = _unassigned(assignment, existing)
     return result
 
@@ -444,30 +444,29 @@ def _update_existing(
     existing: pd.DataFrame,
     day: dt.date,
     now: dt.datetime,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], set[int]]:
     """Existing orders on today's lists (kept by their owner or moved to a colleague), and
-    those nobody could take, back to open."""
+    those nobody could take, back to open: the counts, and the ids put on a list."""
     if existing.empty:
-        return {"kept": 0, "moved": 0, "callbacks": 0, "unassigned": 0}
+        return {"kept": 0, "moved": 0, "callbacks": 0, "unassigned": 0}, set()
     items = "o" + existing["id"].astype(str)
     to = assignment.assigned.rename(columns={"agent_id": "to_agent"})
     placed = existing.assign(item=items).merge(to, on="item", how="left")
+    # Each change holds only where the order is as it was read: an outcome, a return or a
+    # reassignment made while this run planned wins, and the order is left as it left it.
     taken = placed[placed["to_agent"].notna()]
-    if len(taken):
-        connection.execute(
-            sa.update(ORDERS)
-            .where(ORDERS.c.id == sa.bindparam("order_id"))
-            .values(
-                agent_id=sa.bindparam("agent"),
-                owner_id=sa.func.coalesce(ORDERS.c.owner_id, sa.bindparam("agent")),
-                state="assigned",
-                assigned_on=day,
-            ),
-            [
-                {"order_id": int(i), "agent": a}
-                for i, a in zip(taken["id"], taken["to_agent"], strict=True)
-            ],
-        )
+    changed = orders.change_unchanged(
+        connection,
+        taken,
+        lambda agent: {
+            "agent_id": agent,
+            "owner_id": sa.func.coalesce(ORDERS.c.owner_id, agent),
+            "state": "assigned",
+            "assigned_on": day,
+        },
+        by="to_agent",
+    )
+    taken = taken[taken["id"].isin(changed)]
     orders.insert_list_items(
         connection,
         pd.DataFrame(
@@ -481,12 +480,10 @@ def _update_existing(
         ),
     )
     left = placed[placed["to_agent"].isna()]
-    if len(left):
-        connection.execute(
-            sa.update(ORDERS)
-            .where(ORDERS.c.id.in_([int(i) for i in left["id"]]))
-            .values(state="open", agent_id=None, assigned_on=None)
-        )
+    changed = orders.change_unchanged(
+        connection, left, lambda: {"state": "open", "agent_id": None, "assigned_on": None}
+    )
+    left = left[left["id"].isin(changed)]
     orders.insert_events(
         connection,
         pd.concat(
@@ -505,12 +502,13 @@ def _update_existing(
             ignore_index=True,
         ).assign(at=now, actor="engine"),
     )
-    return {
+    counts = {
         "kept": int((taken["basis"] == "owner").sum()),
         "moved": int((taken["basis"] != "owner").sum()),
         "callbacks": int(taken["callback_at"].notna().sum()),
         "unassigned": len(left),
     }
+    return counts, set(taken["id"].astype(int))
 
 
 def _rerender_moved(
@@ -544,7 +542,9 @@ def _rerender_moved(
         connection.execute(
             sa.update(ORDERS)
             .where(ORDERS.c.id == sa.bindparam("order_id"))
-            .values(text=sa.bindparam("new_text"), script_version=sa.bindparam("new_script")),
+            .values(
+                text=sa.bindparam("new_text"), script_version=sa.bindparam("new_script"), **BUMP
+            ),
             [
                 {"order_id": int(i), "new_text": text, "new_script": script}
                 for i, text, script in zip(

@@ -184,6 +184,9 @@ class WorkOrder(Base):
     reason: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     script_version: Mapped[str | None] = mapped_column(String(160))  # name@digest of its script
+    # One more with every change: a writer that read the order changes it only while this is
+    # what it read, so that two writers at once never undo each other.
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("campaign", "channel", "line_id", "month"),

@@ -4,7 +4,7 @@ event log. Every change of an order is an event (who, when, what, why)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -19,7 +19,9 @@ STATES = OPEN_STATES + CLOSED_STATES
 ORDERS = cast(sa.Table, WorkOrder.__table__)
 EVENTS = cast(sa.Table, Event.__table__)
 LIST_ITEMS = cast(sa.Table, ListItem.__table__)
-ORDER_COLUMNS = [c.name for c in ORDERS.columns if c.name != "id"]
+ORDER_COLUMNS = [c.name for c in ORDERS.columns if c.name not in ("id", "version")]
+# Every write of an order bumps its version (see WorkOrder.version).
+BUMP = {"version": ORDERS.c.version + 1}
 
 
 def insert_orders(connection: sa.Connection, orders: pd.DataFrame) -> None:
@@ -68,6 +70,31 @@ def log(
     )
 
 
+def change_unchanged(
+    connection: sa.Connection,
+    seen: pd.DataFrame,
+    values_of: Callable[..., dict[str, Any]],
+    by: str | None = None,
+) -> set[int]:
+    """Change the orders of SEEN (id, version as read, and column BY) that are still at the
+    version they were read with, to values_of(their BY value); the ids changed. An order that
+    another writer changed meanwhile is left as that writer left it."""
+    changed: set[int] = set()
+    keys = ["version", by] if by else ["version"]
+    for key, rows in seen.groupby(keys, sort=False):
+        version, *rest = key
+        ids = [int(i) for i in rows["id"]]
+        for start in range(0, len(ids), 1000):
+            result = connection.execute(
+                sa.update(ORDERS)
+                .where(ORDERS.c.id.in_(ids[start : start + 1000]), ORDERS.c.version == int(version))
+                .values(**values_of(*rest), **BUMP)
+                .returning(ORDERS.c.id)
+            )
+            changed.update(result.scalars())
+    return changed
+
+
 def messages_sent(connection: sa.Connection, sent: Sequence[tuple[int, str, dt.datetime]]) -> None:
     """The orders whose message the provider took (order id, provider id, at): contacted once,
     and the event in their history."""
@@ -76,7 +103,7 @@ def messages_sent(connection: sa.Connection, sent: Sequence[tuple[int, str, dt.d
     connection.execute(
         sa.update(ORDERS)
         .where(ORDERS.c.id == sa.bindparam("order"))
-        .values(last_contact_at=sa.bindparam("contact_at"), attempts=1),
+        .values(last_contact_at=sa.bindparam("contact_at"), attempts=1, **BUMP),
         [{"order": order_id, "contact_at": at} for order_id, _, at in sent],
     )
     connection.execute(
