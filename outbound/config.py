@@ -241,6 +241,8 @@ class WebSettings(_Strict):
 
 class DatabaseSettings(_Strict):
     url: str = "sqlite:///var/engine.db"
+    # How long a write waits for another's lock (a daily run, an import) before giving up.
+    wait_seconds: int = Field(default=120, ge=1)
 
 
 class Settings(_Strict):
@@ -291,6 +293,10 @@ class Config:
     @property
     def channels(self) -> ChannelSettings:
         return self.settings.channels
+
+    @property
+    def database(self) -> DatabaseSettings:
+        return self.settings.database
 
     @property
     def web(self) -> WebSettings:

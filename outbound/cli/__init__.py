@@ -84,7 +84,7 @@ class App:
     def engine(self) -> sa.Engine:
         from outbound.store.db import open_database
 
-        return open_database(self.config.database_url)
+        return open_database(self.config.database_url, self.config.database.wait_seconds)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,6 +157,15 @@ def progress(label: str, total: int, unit: str = "bytes") -> Iterator[Callable[[
         yield lambda n: bar.advance(task, n)
 
 
+def _busy(exc: BaseException) -> bool:
+    """Whether EXC is a database that waited too long for another writer's lock (SQLite's
+    "database is locked", PostgreSQL's lock timeout)."""
+    text = str(exc)
+    return type(exc).__name__ == "OperationalError" and (
+        "database is locked" in text or "lock timeout" in text
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
@@ -173,6 +182,14 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
+        if _busy(exc):
+            click.echo(
+                "error: the database stayed busy with another command (the daily run or an "
+                "import, most likely) longer than a write waits ([database] wait_seconds); "
+                "this one changed nothing. Try again when that one is over.",
+                err=True,
+            )
+            sys.exit(1)
         click.echo(
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
         )

@@ -29,15 +29,20 @@ def _campaigns(app: App) -> dict[str, Campaign]:
 
 @cli.command("run")
 @DATE
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Run a day before the latest one run: its new work only, later days' orders untouched.",
+)
 @click.pass_obj
-def run_command(app: App, date: dt.datetime | None) -> None:
+def run_command(app: App, date: dt.datetime | None, backfill: bool) -> None:
     """The daily run: plan the campaigns, assign the calls, write the day's work orders.
     Running a day twice changes nothing."""
     from outbound import output
     from outbound.plan import daily
 
     day = app.day(date)
-    result = daily.run_day(app.config, app.engine, day, app.now())
+    result = daily.run_day(app.config, app.engine, day, app.now(), backfill=backfill)
     if result.status == "already ran":
         click.echo(f"{day} already ran (extract {result.month}); nothing changed.")
         return

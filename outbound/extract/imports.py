@@ -22,10 +22,13 @@ from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.extract import source as sources
 from outbound.extract.convert import Converted, convert
+from outbound.store import locks
 from outbound.store.models import ExtractImport
 
 Progress = Callable[[int], object]
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
+# An import of millions of rows takes a minute or two: a second one waits for it.
+IMPORT_WAIT_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,31 @@ def import_extract(
     replace: bool = False,
     progress: Progress = lambda _: None,
 ) -> ImportSummary:
-    """Import PATH as MONTH's extract; the same file twice changes nothing."""
-    started = time.perf_counter()
+    """Import PATH as MONTH's extract; the same file twice changes nothing. Imports of one
+    database go one at a time, so that the --replace rule holds for two started at once."""
     month = snapshots.parse_month(month)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    with locks.exclusive(config.var, engine, "import", wait=IMPORT_WAIT_SECONDS) as holder:
+        if holder is not None:
+            raise UserError(
+                f"another import is going ({holder}) and has not ended in "
+                f"{IMPORT_WAIT_SECONDS // 60} minutes; this one did nothing. Import again when "
+                "that one is over."
+            )
+        return _import(config, engine, path, month, encoding, replace, progress)
+
+
+def _import(
+    config: Config,
+    engine: sa.Engine,
+    path: Path,
+    month: str,
+    encoding: str | None,
+    replace: bool,
+    progress: Progress,
+) -> ImportSummary:
+    started = time.perf_counter()
     size = path.stat().st_size
     mapping = snapshots.mapping_of(config.extract)
     existing = snapshots.current_import(engine, month)

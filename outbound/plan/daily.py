@@ -23,7 +23,7 @@ from outbound.plan import segments
 from outbound.plan.assignment import Assignment, CampaignQuota, assign
 from outbound.plan.segments import Months
 from outbound.staff import agents as roster
-from outbound.store import orders
+from outbound.store import locks, orders
 from outbound.store.models import Run
 from outbound.store.orders import BUMP, ORDERS
 from outbound.workspace import Segment, load_segments
@@ -54,21 +54,51 @@ class _Inputs:
     previous: pd.DataFrame | None
     day: dt.date
     now: dt.datetime
+    backfill: bool  # an earlier day than the latest run: new work only
 
 
 class _AlreadyRan(Exception):
     pass
 
 
-def run_day(config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime) -> DayResult:
+# A run of a large center takes minutes: a second one waits for it rather than failing.
+RUN_WAIT_SECONDS = 15 * 60
+
+
+def run_day(
+    config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime, *, backfill: bool = False
+) -> DayResult:
     """The run for DAY; a second run of the same day, even one racing this one in another
-    process, changes nothing."""
+    process, changes nothing. Runs of one database go one at a time, whatever their days; a day
+    before the latest one run is refused unless BACKFILL, which then only adds that day's new
+    work and leaves the orders later days hold as they are."""
+    with locks.exclusive(config.var, engine, "run", wait=RUN_WAIT_SECONDS) as holder:
+        if holder is not None:
+            raise UserError(
+                f"another daily run is going ({holder}) and has not ended in "
+                f"{RUN_WAIT_SECONDS // 60} minutes; this one did nothing. Run it again when "
+                "that one is over."
+            )
+        with engine.connect() as connection:
+            latest = connection.scalar(sa.select(sa.func.max(Run.day)))
+        if latest is not None and day < latest and not backfill:
+            raise UserError(
+                f"{day} is before {latest}, the latest day run: running it now would move the "
+                f"work that {latest} gave out. To add that day's new work all the same, leaving "
+                "later days' orders as they are, run it with --backfill."
+            )
+        return _run_day(config, engine, day, now, backfill=backfill and latest is not None)
+
+
+def _run_day(
+    config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime, *, backfill: bool
+) -> DayResult:
     started = time.perf_counter()
     campaigns, chosen = active(config, day)
     months = segments.load_months(config, engine, None, chosen.values(), every_column=True)
     previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
     scripts = Scripts(config.workspace / "scripts")
-    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now)
+    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, backfill)
     try:
         with engine.begin() as connection:
             _claim(connection, day, months.month, now)
@@ -122,11 +152,13 @@ def _claim(connection: sa.Connection, day: dt.date, month: str, now: dt.datetime
 def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     config, day, now = inputs.config, inputs.day, inputs.now
     result = DayResult(day, inputs.months.month, "ran")
-    watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
-    result.warned, result.expired = watched.warned, watched.expired
+    if not inputs.backfill:  # deadlines and earlier work belong to the latest day
+        watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
+        result.warned, result.expired = watched.warned, watched.expired
     agents = roster.roster_on(connection, day)
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.tz)
-    todays = _todays_existing(orders.open_work(connection), end_of_day)
+    open_work = orders.open_work(connection)
+    todays = _todays_existing(open_work.iloc[:0] if inputs.backfill else open_work, end_of_day)
     # Work of a campaign that has ended or gone stays open for supervisors, off the lists.
     running = todays["campaign"].isin([c.name for c in inputs.campaigns]).to_numpy(dtype=bool)
     existing = todays[running].reset_index(drop=True)
@@ -348,9 +380,8 @@ def preview_messages(
         raise UserError(f"{name} is a call campaign; its scripts show on agents' lists")
     months = segments.load_months(config, engine, None, [chosen[name]], every_column=True)
     previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
-    inputs = _Inputs(
-        config, Scripts(config.workspace / "scripts"), campaigns, chosen, months, previous, day, now
-    )
+    scripts = Scripts(config.workspace / "scripts")
+    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, False)
     members = segments.members(chosen[name], months)
     nobody = policy.Contacts((), (), (), ())
     kept, _ = policy.apply(

@@ -64,7 +64,7 @@ def _finish(engine: sa.Engine, job: str, slot: str, status: str, detail: str) ->
 @contextmanager
 def _opened(workspace: str) -> Iterator[tuple[Config, sa.Engine, dt.datetime]]:
     config = load_config(Path(workspace))
-    engine = open_database(config.database_url)
+    engine = open_database(config.database_url, config.database.wait_seconds)
     try:
         yield config, engine, dt.datetime.now(config.tz)
     finally:

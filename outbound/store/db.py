@@ -6,6 +6,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -32,17 +33,25 @@ def _migration_lock(sqlite_file: Path | None) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def open_database(url: str) -> sa.Engine:
+def open_database(url: str, wait_seconds: int = 120) -> sa.Engine:
     """An engine on URL whose schema is at the latest migration (created on first use; two
-    processes opening a new database at once migrate it once)."""
+    processes opening a new database at once migrate it once). A write waits WAIT_SECONDS for
+    another writer's lock (a daily run) instead of failing at once."""
     sqlite_file = None
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         sqlite_file = Path(url.removeprefix("sqlite:///"))
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # SQLite: a second writer waits for the lock (a daily run) instead of failing at once.
-        connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
+        connect_args = {"timeout": wait_seconds} if url.startswith("sqlite") else {}
         engine = sa.create_engine(url, connect_args=connect_args)
+        if engine.dialect.name == "postgresql":
+
+            @sa.event.listens_for(engine, "connect")
+            def _lock_timeout(connection: Any, _: object) -> None:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = '{int(wait_seconds)}s'")
+                connection.commit()
+
         with _migration_lock(sqlite_file), engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))

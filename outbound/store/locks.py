@@ -8,6 +8,7 @@ import datetime as dt
 import fcntl
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,18 +16,23 @@ from pathlib import Path
 import sqlalchemy as sa
 
 # One advisory lock key a name; the scheduler's key predates this table and stays as it was.
-KEYS = {"scheduler": 20_261_123, "send": 20_261_124}
+KEYS = {"scheduler": 20_261_123, "send": 20_261_124, "run": 20_261_125, "import": 20_261_126}
+POLL_SECONDS = 0.2
 
 
 @contextmanager
-def exclusive(var: Path, engine: sa.Engine, name: str) -> Iterator[str | None]:
-    """Try to take lock NAME: None while this process holds it, else who holds it, in words."""
+def exclusive(var: Path, engine: sa.Engine, name: str, wait: float = 0.0) -> Iterator[str | None]:
+    """Take lock NAME, waiting up to WAIT seconds for its holder to let go: None while this
+    process holds it, else who holds it, in words."""
+    deadline = time.monotonic() + wait
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             key = KEYS[name]
-            if not connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
-                yield _pg_holder(connection, key)
-                return
+            while not connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
+                if time.monotonic() >= deadline:
+                    yield _pg_holder(connection, key)
+                    return
+                time.sleep(POLL_SECONDS)
             # The session says who holds the lock, for whoever finds it taken. A session lock
             # outlives the transaction, which must not stay open while the block runs.
             connection.scalar(sa.select(sa.func.set_config("application_name", _me(), False)))
@@ -40,12 +46,16 @@ def exclusive(var: Path, engine: sa.Engine, name: str) -> Iterator[str | None]:
         return
     var.mkdir(parents=True, exist_ok=True)
     with (var / f"{name}.lock").open("a+") as file:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            file.seek(0)
-            yield file.read().strip() or "another process"
-            return
+        while True:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    file.seek(0)
+                    yield file.read().strip() or "another process"
+                    return
+                time.sleep(POLL_SECONDS)
         try:
             file.truncate(0)
             file.write(_me())

@@ -15,4 +15,4 @@ from outbound.web.app import create_app
 
 def from_environment() -> FastAPI:
     config = load_config(Path(os.environ.get("ENGINE_WORKSPACE", ".")))
-    return create_app(config, open_database(config.database_url))
+    return create_app(config, open_database(config.database_url, config.database.wait_seconds))

@@ -1,6 +1,7 @@
 """The import use case against a real database (SQLite, and PostgreSQL when configured)."""
 
 import codecs
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -469,3 +470,27 @@ def test_a_file_whose_only_key_is_the_phone_column_loads(
     assert frame is not None
     assert frame["line_id"].tolist()[:2] == ["0934-8211001", "13993412345"]
     assert frame["phone"].tolist()[:2] == ["+869348211001", "+8613993412345"]
+
+
+def test_two_imports_of_one_month_at_once_load_one_and_refuse_the_other(
+    opened, tmp_path: Path
+) -> None:
+    config, engine = opened
+    first = write_csv(tmp_path / "a.csv", OCTOBER)
+    second = write_csv(tmp_path / "b.csv", OCTOBER[:5])
+    results: dict[str, str] = {}
+
+    def load(path: Path) -> None:
+        try:
+            results[path.name] = import_extract(config, engine, path, "2026-10").status
+        except UserError as refusal:
+            results[path.name] = str(refusal)
+
+    threads = [threading.Thread(target=load, args=(path,)) for path in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results.values())[0].startswith("2026-10 is already loaded from")
+    assert sorted(results.values())[1] == "imported"
+    assert len(snapshots.history(engine, "2026-10")) == 1

@@ -147,3 +147,72 @@ def test_an_order_returned_while_the_run_plans_stays_returned(ran: Ran) -> None:
         assert (order.state, order.agent_id) == ("returned", None)
     else:
         assert order.state == "assigned" and order.agent_id != "A01"
+
+
+def held_orders(engine: sa.Engine) -> list[tuple]:
+    with engine.connect() as connection:
+        return sorted(
+            tuple(row)
+            for row in connection.execute(
+                sa.select(ORDERS.c.id, ORDERS.c.state, ORDERS.c.agent_id, ORDERS.c.assigned_on)
+            )
+        )
+
+
+def test_a_day_before_the_latest_run_is_refused_and_backfilled_only_when_asked(ran: Ran) -> None:
+    workspace, engine = ran
+    third = str(SECOND + dt.timedelta(days=1))
+    workspace.ok("run", "--date", third, now=f"{third} 07:30")
+    before = held_orders(engine)
+    refused = workspace.refused("run", "--date", str(SECOND), now=f"{third} 09:00")
+    assert f"{SECOND} is before {third}, the latest day run" in refused
+    assert "--backfill" in refused and held_orders(engine) == before
+
+    workspace.ok("run", "--date", str(SECOND), "--backfill", now=f"{third} 09:00")
+    after = held_orders(engine)
+    assert after[: len(before)] == before  # the third day's orders stay where it put them
+    assert all(row[3] in (SECOND, None) for row in after[len(before) :])
+
+
+def test_two_runs_of_different_days_at_once_go_one_after_the_other(ran: Ran) -> None:
+    workspace, engine = ran
+    config = load_config(workspace.folder)
+    third = SECOND + dt.timedelta(days=1)
+    outcomes_of: dict[dt.date, object] = {}
+
+    def run(day: dt.date) -> None:
+        try:
+            outcomes_of[day] = run_day(config, engine, day, SECOND_MORNING).status
+        except UserError as refusal:
+            outcomes_of[day] = str(refusal)
+
+    runners = [threading.Thread(target=run, args=(day,)) for day in (SECOND, third)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(timeout=300)
+    assert outcomes_of[third] == "ran"
+    # Whichever took the lock first: the second day ran before the third, or came after it and
+    # was refused as an earlier day; never a broken run.
+    assert outcomes_of[SECOND] == "ran" or "is before" in str(outcomes_of[SECOND])
+    with engine.connect() as connection:
+        days = connection.execute(sa.text("SELECT day FROM runs ORDER BY day")).scalars().all()
+    assert [str(d)[:10] for d in days][-1] == str(third)
+
+
+def test_a_write_that_waits_too_long_for_a_lock_says_the_database_is_busy(
+    new_center: Callable[[str], Center],  # noqa: F811
+) -> None:
+    workspace = new_center("\n[database]\nwait_seconds = 1\n")
+    workspace.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    engine = open_database(load_config(workspace.folder).database_url)
+    order_id = carried_call(engine)
+    with engine.begin() as holder:  # the daily run, say, holding the order
+        holder.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**BUMP))
+        code, _, err = workspace.engine(
+            "outcome", str(order_id), "--code", "no_answer", now=f"{DAY} 10:00"
+        )
+    engine.dispose()
+    assert code == 1
+    assert "the database stayed busy with another command" in err
+    assert "UPDATE" not in err and "SELECT" not in err and "internal error" not in err
