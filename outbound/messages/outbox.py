@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from outbound.store import orders
 from outbound.store.bulk import insert_frame
-from outbound.store.models import OutboxMessage
+from outbound.store.orders import OUTBOX
 
-OUTBOX = cast(sa.Table, OutboxMessage.__table__)
 FINAL = ("delivered", "undelivered", "failed", "blocked")
 # Where a delivery status may move from: a late or repeated callback never moves it back.
 STATUS_ORDER = {

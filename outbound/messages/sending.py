@@ -22,7 +22,7 @@ from outbound.messages import outbox, settling
 from outbound.messages.channels import Channel, Outgoing, TransportError
 from outbound.messages.channels.dryrun import DryRun
 from outbound.messages.ratelimit import RateLimit
-from outbound.store import locks
+from outbound.store import locks, orders
 
 # Answers lost or 5xx one after another mean the provider is down, not these messages.
 UNKNOWN_IN_A_ROW = 3
@@ -143,7 +143,10 @@ def _wave(
         while not stop.is_set() and (row := claims.next()) is not None:
             tell(_send_one(config, channel, limit, row, stop, clock))
 
-    with settling.Ledger(engine, stop) as ledger:
+    if not channel.reports_status:  # orders an earlier wave left open, waiting for nothing
+        with engine.begin() as connection:
+            orders.close_sent(connection, orders.unreported_sent(connection))
+    with settling.Ledger(engine, stop, close_sent=not channel.reports_status) as ledger:
         rows = _unbarred(rows, barred, now, tell)
         batch = max(config.channels.concurrency, min(int(rate), CLAIM_BATCH))
         claims = Claims(engine, rows, clock, batch)

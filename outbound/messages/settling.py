@@ -56,19 +56,18 @@ def word(config: Config, row: dict[str, Any], error: TransportError) -> str:
     return "failed"
 
 
-def write(connection: sa.Connection, outcomes: Sequence[Outcome]) -> None:
+def write(connection: sa.Connection, outcomes: Sequence[Outcome], close_sent: bool = False) -> None:
     """Write OUTCOMES in CONNECTION's transaction: the common ones (sent, given back) in one
-    statement each, the rarer ones a message at a time."""
+    statement each, the rarer ones a message at a time. CLOSE_SENT: the channel reports no
+    delivery, so a sent message's order is closed now."""
     sent = [o for o in outcomes if o.word == "sent"]
     outbox.mark_sent(connection, [(o.row["id"], o.provider_id or "", o.at) for o in sent])
-    orders.messages_sent(
-        connection,
-        [
-            (o.row["order_id"], o.provider_id or "", o.at)
-            for o in sent
-            if not outbox.is_survey(o.row)
-        ],
-    )
+    sent_orders = [
+        (o.row["order_id"], o.provider_id or "", o.at) for o in sent if not outbox.is_survey(o.row)
+    ]
+    orders.messages_sent(connection, sent_orders)
+    if close_sent:
+        orders.close_sent(connection, [(order_id, at) for order_id, _, at in sent_orders])
     outbox.release(connection, [o.row["id"] for o in outcomes if o.word in ("waiting", "released")])
     for outcome in outcomes:
         if outcome.word == "blocked":
@@ -134,8 +133,8 @@ class Ledger:
     within EVERY_SECONDS, and all of them are when the `with` block ends. A write that fails
     sets STOP, so that the wave sends no more, and is raised at the end."""
 
-    def __init__(self, engine: sa.Engine, stop: threading.Event) -> None:
-        self.engine, self.stop = engine, stop
+    def __init__(self, engine: sa.Engine, stop: threading.Event, close_sent: bool) -> None:
+        self.engine, self.stop, self.close_sent = engine, stop, close_sent
         self._waiting: list[Outcome] = []
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -172,7 +171,7 @@ class Ledger:
             began = time.perf_counter()
             try:
                 with self.engine.begin() as connection:
-                    write(connection, batch)
+                    write(connection, batch, self.close_sent)
             except Exception as error:  # raised again when the wave ends
                 self._error = error
                 self.stop.set()

@@ -43,11 +43,15 @@ def calls(
     now: dt.datetime,
 ) -> pd.DataFrame:
     """AGENT's list for DAY as a frame, in the order todays_calls gives at NOW."""
-    if connection.execute(sa.select(Agent.agent_id).where(Agent.agent_id == agent)).first() is None:
-        raise UserError(f"no agent {agent!r} in the roster; see engine agents list")
+    _known(connection, agent)
     rows = todays_calls(connection, campaigns, agent, day, now)
     found = pd.DataFrame(rows, columns=[column.name for column in _LIST_READ])
     return found.rename(columns={"id": "item", "text": "script"})[LIST_COLUMNS]
+
+
+def _known(connection: sa.Connection, agent: str) -> None:
+    if connection.execute(sa.select(Agent.agent_id).where(Agent.agent_id == agent)).first() is None:
+        raise UserError(f"no agent {agent!r} in the roster; see engine agents list")
 
 
 def listing(
@@ -77,13 +81,15 @@ def listing(
     if overdue:
         query = query.where(ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now)
     if agent:
+        _known(connection, agent)
         query = query.where(ORDERS.c.agent_id == agent)
     if state:
         if state not in orders.STATES:
             known = ", ".join(orders.STATES)
             raise UserError(f"unknown state {state!r}; states: {known}")
         query = query.where(ORDERS.c.state == state)
-    return orders.frame(connection, query.order_by(ORDERS.c.due_at, ORDERS.c.id))
+    # Orders without a deadline last, on every database (SQLite sorts NULL first by default).
+    return orders.frame(connection, query.order_by(sa.nulls_last(ORDERS.c.due_at), ORDERS.c.id))
 
 
 def report(

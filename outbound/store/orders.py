@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from outbound.store.bulk import insert_frame
-from outbound.store.models import Event, ListItem, WorkOrder
+from outbound.store.models import Event, ListItem, OutboxMessage, WorkOrder
 
 OPEN_STATES = ("open", "assigned", "in_progress", "returned")
 CLOSED_STATES = ("done", "expired")
@@ -19,6 +19,7 @@ STATES = OPEN_STATES + CLOSED_STATES
 ORDERS = cast(sa.Table, WorkOrder.__table__)
 EVENTS = cast(sa.Table, Event.__table__)
 LIST_ITEMS = cast(sa.Table, ListItem.__table__)
+OUTBOX = cast(sa.Table, OutboxMessage.__table__)
 ORDER_COLUMNS = [c.name for c in ORDERS.columns if c.name not in ("id", "version")]
 # Every write of an order bumps its version (see WorkOrder.version).
 BUMP = {"version": ORDERS.c.version + 1}
@@ -120,6 +121,49 @@ def messages_sent(connection: sa.Connection, sent: Sequence[tuple[int, str, dt.d
             for order_id, sid, at in sent
         ],
     )
+
+
+def close_sent(connection: sa.Connection, sent: Sequence[tuple[int, dt.datetime]]) -> None:
+    """Close the open orders whose message went (order id, at) through a channel that reports
+    no delivery: sent is as far as anyone will know."""
+    if not sent:
+        return
+    at = dict(sent)
+    closed = connection.execute(
+        sa.update(ORDERS)
+        .where(ORDERS.c.id.in_(list(at)), ORDERS.c.state.in_(OPEN_STATES))
+        .values(state="done", result="sent", closed_at=max(at.values()), **BUMP)
+        .returning(ORDERS.c.id)
+    )
+    events = [
+        {
+            "order_id": order_id,
+            "at": at[order_id],
+            "actor": "engine",
+            "kind": "closed",
+            "code": "sent",
+            "detail": "the channel reports no delivery",
+        }
+        for order_id in closed.scalars()
+    ]
+    if events:
+        connection.execute(sa.insert(EVENTS), events)
+
+
+def unreported_sent(connection: sa.Connection) -> list[tuple[int, dt.datetime]]:
+    """Open message orders whose message was sent (order id, sent at): what a channel that
+    reports no delivery left open before such orders were closed as they went."""
+    query = (
+        sa.select(ORDERS.c.id, OUTBOX.c.sent_at)
+        .join(OUTBOX, OUTBOX.c.order_id == ORDERS.c.id)
+        .where(
+            ORDERS.c.state.in_(OPEN_STATES),
+            ORDERS.c.channel.in_(("sms", "voice")),
+            OUTBOX.c.state == "sent",
+            OUTBOX.c.survey.is_(None),
+        )
+    )
+    return [(int(row.id), row.sent_at) for row in connection.execute(query)]
 
 
 def frame(connection: sa.Connection, query: sa.Select[Any]) -> pd.DataFrame:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from outbound.config import load_config
+from outbound.store.db import open_database
+from outbound.store.orders import ORDERS
 from tests.e2e.conftest import Center
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -346,3 +349,36 @@ def test_a_dry_run_wave_writes_each_message_once_to_a_file(center: Center) -> No
     assert sorted(w["outbox"] for w in written) == sorted(m["id"] for m in messages)
     assert written[0]["body"].startswith("【中国电信】")
     assert "nothing due" in center.ok("send", "--dry-run", now=f"{DAY} 09:30")
+
+
+def test_a_dry_run_wave_closes_its_orders_as_sent_and_the_next_closes_any_left_open(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    sms_orders = {o["order"] for o in center.json("orders")["orders"] if o["channel"] == "sms"}
+    assert sms_orders
+    center.ok("send", "--dry-run", now=f"{DAY} 09:00")
+    closed = {o["order"]: o for o in center.json("orders", "--state", "done")["orders"]}
+    assert sms_orders <= set(closed) and {closed[i]["result"] for i in sms_orders} == {"sent"}
+    # An order a wave of an earlier version left open while nothing would ever report on it.
+    left_open = min(sms_orders)
+    engine = open_database(load_config(center.folder).database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(ORDERS).where(ORDERS.c.id == left_open).values(state="assigned")
+        )
+    engine.dispose()
+    center.ok("send", "--dry-run", now=f"{DAY} 09:30")
+    history = center.json("orders", "--history", str(left_open))["events"]
+    assert [e["kind"] for e in history].count("closed") == 2
+    assert left_open in {o["order"] for o in center.json("orders", "--state", "done")["orders"]}
+
+
+def test_orders_of_an_unknown_agent_are_refused_and_orders_without_a_deadline_come_last(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    assert "no agent 'NOPE' in the roster" in center.refused("orders", "--agent", "NOPE")
+    listed = center.json("orders")["orders"]
+    deadlines = [o["due_at"] is None for o in listed]
+    assert deadlines == sorted(deadlines) and True in deadlines and False in deadlines

@@ -48,6 +48,7 @@ def test_a_wrong_key_type_or_order_is_reported_with_the_file_and_key(workspace: 
     assert "chanel: unknown key" in text
     assert "end 2026-10-01 is before start 2026-11-01" in text
     assert "write columns with asc or desc" in text
+    assert "{" not in text  # a rule about several keys says so, not the whole file as a dict
 
 
 def test_a_campaign_naming_what_the_workspace_lacks_gets_every_problem(workspace: Path) -> None:

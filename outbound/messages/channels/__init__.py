@@ -33,6 +33,9 @@ class Outgoing:
 
 class Channel(Protocol):
     name: str
+    # Whether the provider calls back with delivery statuses, which close the messages' orders;
+    # without them an order is closed when its message is sent.
+    reports_status: bool
 
     def send(self, message: Outgoing) -> str:
         """Hand MESSAGE over; the provider's id for it. Raises TransportError."""

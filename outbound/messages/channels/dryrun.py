@@ -11,6 +11,7 @@ from outbound.messages.channels import Outgoing
 
 class DryRun:
     name = "dryrun"
+    reports_status = False
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "dryrun.jsonl"

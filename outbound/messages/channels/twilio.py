@@ -31,6 +31,7 @@ _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 class Twilio:
     name = "twilio"
+    reports_status = True
 
     def __init__(
         self, settings: TwilioSettings, account_sid: str, auth_token: str, public_url: str
