@@ -77,8 +77,11 @@ class App:
     @cached_property
     def config(self) -> Config:
         from outbound.config import load_config
+        from outbound.workspace import leftovers
 
-        return load_config(self.workspace_dir)
+        config = load_config(self.workspace_dir)
+        leftovers.sweep(config.var)  # what a killed command left half-written
+        return config
 
     @cached_property
     def engine(self) -> sa.Engine:

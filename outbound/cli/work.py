@@ -27,6 +27,13 @@ def _campaigns(app: App) -> dict[str, Campaign]:
     return {campaign.name: campaign for campaign in loaded}
 
 
+def _operator() -> str:
+    """Who records at the console without naming an agent: the system user, so marked."""
+    import getpass
+
+    return f"{getpass.getuser()} (console)"
+
+
 @cli.command("run")
 @DATE
 @click.option(
@@ -139,6 +146,7 @@ def outcome_command(
         code,
         app.now(),
         agent=agent,
+        by=None if agent else _operator(),
         reason=reason,
         note=note,
         callback_at=at,

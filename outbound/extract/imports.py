@@ -24,6 +24,7 @@ from outbound.extract import source as sources
 from outbound.extract.convert import Converted, convert
 from outbound.store import locks
 from outbound.store.models import ExtractImport
+from outbound.workspace import leftovers
 
 Progress = Callable[[int], object]
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
@@ -334,7 +335,7 @@ def _write_rejects(rejects: pd.DataFrame, path: Path) -> None:
 
 def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = leftovers.temporary_name(path)
     try:
         write(tmp)
         os.replace(tmp, path)

@@ -53,7 +53,7 @@ def record(
         _check_open(order, agent, now, config.tz)
         campaign = campaigns.get(order["campaign"])
         reason = _reason(config, campaign, order, disposition, reason)
-        actor = by or agent or order["agent_id"] or "engine"
+        actor = by or agent or "console"  # who acted, never the order's agent by default
         orders.log(
             connection,
             order_id,
@@ -61,6 +61,7 @@ def record(
             actor,
             "outcome",
             code,
+            order["agent_id"],  # whose attempt it was, whoever records it
             reason=reason,
             note=note,
             callback_at=callback_at,
@@ -125,18 +126,31 @@ def give_back(
     tz: ZoneInfo,
     *,
     by: str | None = None,
+    supervisor: bool = False,
 ) -> None:
     """AGENT's ORDER_ID goes back with REASON, given back by BY (AGENT unless a supervisor
-    did it); the next run gives it to someone else."""
+    did it); the next run gives a call to someone else, and a department's follow-up goes back
+    to the department's queue. Only the order's holder gives it back, or a SUPERVISOR."""
     if not reason.strip():
         raise UserError("say why the item goes back with --reason (e.g. 'wrong skill')")
     with engine.begin() as connection:
         order = _locked(connection, order_id)
         _check_open(order, agent, now, tz)
+        if not supervisor and order["agent_id"] != agent:
+            whose = f"{order['department']}'s queue" if order["department"] else "nobody's list"
+            raise UserError(
+                f"work order {order_id} is on {whose}, not {agent}'s: only whoever holds it, or "
+                "a supervisor, gives it back"
+            )
+        back = (
+            {"state": "open", "agent_id": None}  # to the department's queue
+            if order["channel"] == "followup"
+            else {"state": "returned", "returned_by": agent, "agent_id": None}
+        )
         connection.execute(
             sa.update(ORDERS)
             .where(ORDERS.c.id == order_id)
-            .values(state="returned", returned_by=agent, agent_id=None, assigned_on=None, **BUMP)
+            .values(**back, assigned_on=None, **BUMP)
         )
         orders.log(connection, order_id, now, by or agent, "returned", None, reason)
 

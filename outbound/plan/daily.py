@@ -81,7 +81,8 @@ def run_day(
             )
         with engine.connect() as connection:
             latest = connection.scalar(sa.select(sa.func.max(Run.day)))
-        if latest is not None and day < latest and not backfill:
+            ran = connection.scalar(sa.select(Run.day).where(Run.day == day)) is not None
+        if latest is not None and day < latest and not backfill and not ran:
             raise UserError(
                 f"{day} is before {latest}, the latest day run: running it now would move the "
                 f"work that {latest} gave out. To add that day's new work all the same, leaving "
@@ -172,7 +173,8 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     created |= _write_messages(connection, inputs, messages)
     for plan in result.campaigns:
         plan["created"] = created.get(plan["campaign"], 0)
-    result.existing, carried = _update_existing(connection, assignment, existing, day, now)
+    away = set(agents.loc[agents["absent"], "agent_id"])
+    result.existing, carried = _update_existing(connection, assignment, existing, away, day, now)
     result.existing["of_ended_campaigns"] = int((~running).sum())
     _rerender_moved(connection, inputs, assignment, existing[existing["id"].isin(carried)], agents)
     result.unassigned = _unassigned(assignment, existing)
@@ -473,11 +475,13 @@ def _update_existing(
     connection: sa.Connection,
     assignment: Assignment,
     existing: pd.DataFrame,
+    away: set[str],
     day: dt.date,
     now: dt.datetime,
 ) -> tuple[dict[str, int], set[int]]:
     """Existing orders on today's lists (kept by their owner or moved to a colleague), and
-    those nobody could take, back to open: the counts, and the ids put on a list."""
+    those nobody could take, back to open: the counts, and the ids put on a list. An order
+    moved off the list of an agent AWAY today says so in its history."""
     if existing.empty:
         return {"kept": 0, "moved": 0, "callbacks": 0, "unassigned": 0}, set()
     items = "o" + existing["id"].astype(str)
@@ -515,10 +519,19 @@ def _update_existing(
         connection, left, lambda: {"state": "open", "agent_id": None, "assigned_on": None}
     )
     left = left[left["id"].isin(changed)]
+    held = pd.concat([taken, left])
+    absent_held = held[held["agent_id"].isin(away)]
     orders.insert_events(
         connection,
         pd.concat(
             [
+                pd.DataFrame(
+                    {
+                        "order_id": absent_held["id"],
+                        "kind": "absent",
+                        "detail": absent_held["agent_id"].astype(str) + f" is absent on {day}",
+                    }
+                ),
                 pd.DataFrame(
                     {
                         "order_id": taken["id"],

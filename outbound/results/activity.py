@@ -68,6 +68,9 @@ def of_month(
     """What SCOPE's campaigns did, from one read of its orders' outcomes, returns and list
     items; QUOTAS, each campaign's per_agent_per_day."""
     outcomes = orders.frame(connection, _events(scope, "outcome"))
+    # Whose attempt: the agent whose list held the order (the event's detail), else whoever
+    # recorded it (events written before the holder was kept).
+    outcomes["agent"] = outcomes["detail"].fillna(outcomes["actor"])
     outcomes["category"] = outcomes["code"].map({c: d.category for c, d in dispositions.items()})
     outcomes["effect"] = outcomes["code"].map({c: d.effect for c, d in dispositions.items()})
     returned = orders.frame(connection, _events(scope, "returned"))
@@ -95,18 +98,18 @@ def _campaigns(found: pd.DataFrame) -> pd.DataFrame:
 
 def _agents(items: pd.DataFrame, outcomes: pd.DataFrame, returned: pd.DataFrame) -> pd.DataFrame:
     """One row an agent who had the orders on their lists: days on the lists, quota, new items
-    attempted the day they were given and attainment; then what the agent recorded: outcomes
-    (attempts), orders reached and converted, orders given back (twice if twice)."""
+    attempted the day they were given and attainment; then the outcomes of the orders their
+    lists held (attempts), orders reached and converted, orders given back (twice if twice)."""
     if items.empty:
         return pd.DataFrame(columns=AGENT_COLUMNS)
     table = _quota(items, "agent")
     table.insert(0, "days", items.groupby("agent")["day"].nunique())
-    table["attempts"] = outcomes.groupby("actor").size().reindex(table.index, fill_value=0)
+    table["attempts"] = outcomes.groupby("agent").size().reindex(table.index, fill_value=0)
     for column, kept in (
         ("reached", outcomes["category"] == "reached"),
         ("converted", outcomes["effect"] == "converted"),
     ):
-        counted = outcomes[kept].groupby("actor")["order_id"].nunique()
+        counted = outcomes[kept].groupby("agent")["order_id"].nunique()
         table[column] = counted.reindex(table.index, fill_value=0)
     table["returned"] = returned.groupby("actor").size().reindex(table.index, fill_value=0)
     return table.reset_index()
@@ -246,7 +249,7 @@ def _orders(
 
 def _events(scope: Scope, kind: str) -> sa.Select[Any]:
     return (
-        sa.select(EVENTS.c.order_id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.code)
+        sa.select(EVENTS.c.order_id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.code, EVENTS.c.detail)
         .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
         .where(scope.orders(), EVENTS.c.kind == kind)
     )

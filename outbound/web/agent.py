@@ -332,7 +332,14 @@ def _give_back(web: Web, item: int, agent: str, viewer: Viewer, reason: str) -> 
     if not reason.strip():
         raise UserError("Say why the item goes back.")
     outcomes.give_back(
-        web.engine, item, agent, reason.strip(), web.clock(), web.config.tz, by=viewer.actor
+        web.engine,
+        item,
+        agent,
+        reason.strip(),
+        web.clock(),
+        web.config.tz,
+        by=viewer.actor,
+        supervisor=viewer.role in ("supervisor", "admin"),
     )
 
 

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,23 @@ def test_help_loads_no_heavy_library_and_check_none_of_the_web_or_the_providers(
     assert "Commands:" in result.stdout and "segments/: 3 ok" in result.stdout
     # check reads the imports' catalogue (stale months) in the database, nothing more.
     assert result.stderr.splitlines() == ["", "pandas sqlalchemy"]
+
+
+def test_a_temporary_file_of_a_killed_import_is_removed_by_the_next_command(
+    workspace: Path, capsys
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    folder = workspace / "var" / "snapshots" / "2026-10"
+    folder.mkdir(parents=True)
+    dead = folder / f".0123456789abcdef.arrow.{gone.stdout.strip()}.tmp"
+    dead.write_bytes(b"\0" * 4096)
+    alive = folder / f".fedcba9876543210.arrow.{os.getpid()}.tmp"  # a writer still at work
+    alive.write_bytes(b"\0" * 4096)
+    code, _, err = engine(capsys, workspace, "imports")
+    assert code == 0, err
+    assert not dead.exists() and alive.exists()

@@ -161,10 +161,12 @@ def test_the_zero_usage_outcome_asks_why_the_line_is_unused(center: Center) -> N
     )
     events = center.json("orders", "--history", item)["events"]
     recorded = next(e for e in events if e["kind"] == "outcome")
+    # The detail names whose attempt it was: the agent whose list held the order.
+    holder = center.json("orders", "--state", "done")["orders"]
     assert (recorded["reason"], recorded["note"], recorded["detail"]) == (
         "uses_mobile",
         "在外地打工",
-        None,
+        next(o["agent_id"] for o in holder if str(o["order"]) == item),
     )
 
 

@@ -128,7 +128,10 @@ def test_a_write_that_fails_stops_the_wave_is_raised_and_leaves_its_rows_for_rec
         outbox.claim(connection, [row["id"] for row in due[:2]], NOW)
     broken = {**due[1], "order_id": None}  # an event without its order: the store refuses it
     stop = threading.Event()
-    with pytest.raises(sa.exc.IntegrityError), settling.Ledger(store, stop) as ledger:
+    with (
+        pytest.raises(sa.exc.IntegrityError),
+        settling.Ledger(store, stop, close_sent=False) as ledger,
+    ):
         ledger.add(settling.Outcome(due[0], "sent", NOW, provider_id="SM0"))
         ledger.add(settling.Outcome(broken, "sent", NOW, provider_id="SM1"))
     assert stop.is_set()

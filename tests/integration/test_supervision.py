@@ -4,6 +4,7 @@ refusal, on the call center of the end-to-end tests after its first run."""
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -156,3 +157,61 @@ def test_the_cli_reassigns_and_urges(ran: Ran) -> None:
     workspace.ok("agents", "absent", "A03", "--date", DAY)
     refused = workspace.refused("reassign", item, "--to", "A03", now=f"{DAY} 10:10")
     assert f"error: A03 is absent on {DAY}; pick an agent at work" in refused
+
+
+def test_only_the_holder_or_a_supervisor_gives_an_order_back_and_a_follow_up_goes_to_its_queue(
+    ran: Ran,
+) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    with pytest.raises(UserError, match="is on A01's list, not A02's"):
+        outcomes.give_back(engine, item, "A02", "不是我的", MORNING, SHANGHAI)
+    out = workspace.ok(
+        "outcome",
+        str(item),
+        "--code",
+        "escalate",
+        "--agent",
+        "A01",
+        "--note",
+        "光猫故障",
+        now=f"{DAY} 10:00",
+    )
+    follow_up = int(out.rsplit("follow-up order ", 1)[1].split()[0])
+    with pytest.raises(UserError, match="is on 装维部's queue, not A02's"):
+        outcomes.give_back(engine, follow_up, "A02", "不归我管", MORNING, SHANGHAI)
+    outcomes.give_back(
+        engine, follow_up, "A02", "派错了", MORNING, SHANGHAI, by="S01", supervisor=True
+    )
+    with engine.connect() as connection:
+        order = connection.execute(sa.select(ORDERS).where(ORDERS.c.id == follow_up)).one()
+    assert (order.state, order.agent_id, order.department) == ("open", None, "装维部")
+    event = workspace.json("orders", "--history", str(follow_up))["events"][-1]
+    assert (event["kind"], event["actor"], event["detail"]) == ("returned", "S01", "派错了")
+
+
+def test_an_outcome_recorded_at_the_console_names_the_console_user_not_the_agent(
+    ran: Ran,
+) -> None:
+    workspace, _ = ran
+    item = complaint_of(workspace, "A01")
+    workspace.ok("outcome", str(item), "--code", "no_answer", now=f"{DAY} 10:00")
+    event = next(
+        e
+        for e in workspace.json("orders", "--history", str(item))["events"]
+        if e["kind"] == "outcome"
+    )
+    assert event["actor"] == f"{getpass.getuser()} (console)"
+
+
+def test_an_absence_is_in_the_history_of_each_order_it_moved(ran: Ran) -> None:
+    workspace, _ = ran
+    held = [c["item"] for c in workspace.calls("A01", DAY)]
+    workspace.ok("agents", "absent", "A01", "--date", "2026-11-03", "--reason", "病假")
+    workspace.ok("run", "--date", "2026-11-03", now="2026-11-03 07:30")
+    for item in held:
+        kinds = [
+            (e["kind"], e["detail"])
+            for e in workspace.json("orders", "--history", str(item))["events"]
+        ]
+        assert ("absent", "A01 is absent on 2026-11-03") in kinds

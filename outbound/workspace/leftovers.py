@@ -1,0 +1,38 @@
+"""Files a killed process left half-written under var/: a write goes to `.NAME.PID.tmp` and is
+renamed into place when whole, so a `.tmp` whose process is gone is never going to be."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def temporary_name(path: Path) -> Path:
+    """Where this process writes PATH before renaming it into place."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def sweep(var: Path) -> list[Path]:
+    """Remove the temporary files under VAR whose writer has died; the ones removed."""
+    if not var.is_dir():
+        return []
+    removed = []
+    for path in var.rglob(".*.tmp"):
+        found = TEMPORARY.match(path.name)
+        if found and not _alive(int(found.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
