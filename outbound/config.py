@@ -227,6 +227,9 @@ class ScheduleSettings(_Strict):
     deadline_watch_minutes: int = Field(default=15, ge=1)
     drop_folder: str | None = "inbox"
     drop_folder_minutes: int = Field(default=5, ge=1)
+    # A dropped file is taken once it has not changed for this long, or at once beside its
+    # marker FILE.done: never while it is still being copied.
+    drop_settle_seconds: int = Field(default=30, ge=0)
 
 
 class WebSettings(_Strict):

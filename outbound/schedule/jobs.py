@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import shutil
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,7 +115,9 @@ def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
 
 def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
     """Import each extract file put in the drop folder (its month from its name, e.g.
-    账单_2026-11.csv), then move it to done/ or, with the reason beside it, to failed/."""
+    账单_2026-11.csv) once it is whole, then move it to done/ or, with the reason beside it,
+    to failed/. A file is whole beside its marker (账单_2026-11.csv.done), or once it has not
+    changed for drop_settle_seconds; a hidden one (.账单.csv.part) is still being copied."""
     with _opened(workspace) as (config, engine, clock):
         now = now or clock
         folder_name = config.settings.schedule.drop_folder
@@ -124,10 +127,17 @@ def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
         minutes = config.settings.schedule.drop_folder_minutes
         slot = now.replace(minute=now.minute - now.minute % minutes, second=0, microsecond=0)
 
+        settle = config.settings.schedule.drop_settle_seconds
+
         def work() -> str:
             done = []
             for path in sorted(folder.glob("*")) if folder.is_dir() else []:
                 if not path.is_file() or path.suffix.lower() not in EXTRACT_SUFFIXES:
+                    continue
+                if path.name.startswith("."):
+                    continue
+                if not _whole(path, settle):
+                    done.append(f"{path.name}: still changing, taken once it settles")
                     continue
                 done.append(_import_dropped(config, engine, path))
             return "; ".join(done) or "nothing new"
@@ -135,8 +145,21 @@ def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
         return claimed(engine, "drop_folder", f"{slot:%Y-%m-%dT%H:%M}", now, work)
 
 
+def _whole(path: Path, settle_seconds: int) -> bool:
+    """Whether PATH is done being written: its marker is there, or it has not changed for
+    SETTLE_SECONDS (by the file system's clock, not the job's)."""
+    if _marker(path).is_file():
+        return True
+    return time.time() - path.stat().st_mtime >= settle_seconds
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(f"{path.name}.done")
+
+
 def _import_dropped(config: Config, engine: sa.Engine, path: Path) -> str:
     found = _MONTH_IN_NAME.search(path.stem)
+    _marker(path).unlink(missing_ok=True)
     try:
         if found is None:
             raise UserError(f"{path.name}: no month (YYYY-MM) in the file name")

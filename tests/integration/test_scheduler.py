@@ -136,8 +136,9 @@ def test_an_extract_dropped_in_the_inbox_is_imported_and_a_nameless_one_set_asid
 ) -> None:
     inbox = workspace / "inbox"
     inbox.mkdir()
-    write_csv(inbox / "月度账单_2026-10.csv", OCTOBER)
-    write_csv(inbox / "账单.csv", OCTOBER)
+    for name in ("月度账单_2026-10.csv", "账单.csv"):
+        write_csv(inbox / name, OCTOBER)
+        (inbox / f"{name}.done").touch()  # whole: no need to wait for it to settle
     done = jobs.drop_folder(str(workspace), NOW)
     assert done == "done"
     assert (inbox / "done" / "月度账单_2026-10.csv").is_file()
@@ -146,3 +147,55 @@ def test_an_extract_dropped_in_the_inbox_is_imported_and_a_nameless_one_set_asid
     ).read_text("utf-8")
     detail = job_runs(workspace)
     assert detail == [("drop_folder", "2026-11-02T07:30", "done")]
+
+
+SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+rows = sys.argv[2:]
+with Path(sys.argv[1]).open("wb") as file:
+    for number, row in enumerate(rows):
+        file.write(row.encode("gbk") + b"\\r\\n")
+        file.flush()
+        if number % 200 == 0:
+            time.sleep(0.25)
+"""
+
+
+def test_a_file_still_being_copied_into_the_inbox_waits_until_it_is_whole(
+    workspace: Path,
+) -> None:
+    with (workspace / "config.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[schedule]\ndrop_settle_seconds = 1\n")
+    inbox = workspace / "inbox"
+    inbox.mkdir()
+    header = "用户编号,用户号码,客户姓名,区县,状态,入网日期,月话费,通话次数,来电显示"
+    rows = [header] + [
+        f"QY{i:010d},139{i:08d},张伟,西峰区,在用,2019-03-15,{i % 300}.00,{i % 50},否"
+        for i in range(3000)
+    ]
+    target = inbox / "月度账单_2026-10.csv"
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target), *rows])
+    slot = NOW
+    while writer.poll() is None:
+        if target.exists():
+            slot += dt.timedelta(minutes=5)
+            jobs.drop_folder(str(workspace), slot)
+            assert not (inbox / "done").exists()
+        time.sleep(0.2)
+    assert writer.returncode == 0
+    time.sleep(1.2)
+    jobs.drop_folder(str(workspace), slot + dt.timedelta(minutes=5))
+    assert (inbox / "done" / target.name).is_file()
+    config = load_config(workspace)
+    engine = open_database(config.database_url)
+    with engine.connect() as connection:
+        loaded = (
+            connection.execute(
+                sa.text("select rows_loaded from extract_imports where month = '2026-10'")
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert loaded == [3000]
