@@ -230,6 +230,9 @@ class ScheduleSettings(_Strict):
     # A dropped file is taken once it has not changed for this long, or at once beside its
     # marker FILE.done: never while it is still being copied.
     drop_settle_seconds: int = Field(default=30, ge=0)
+    # A running job whose process has not said it is at work for this long is stuck: the next
+    # scheduler to try its slot takes it over and runs it again.
+    stale_minutes: int = Field(default=10, ge=1)
 
 
 class WebSettings(_Strict):

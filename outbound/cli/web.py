@@ -86,5 +86,9 @@ def jobs_command(app: App, limit: int, fmt: str) -> None:
         runs = orders.frame(
             connection, sa.select(table).order_by(table.c.started_at.desc()).limit(limit)
         )
+    stale = app.config.settings.schedule.stale_minutes
+    runs["status"] = [
+        "stuck" if jobs.stuck(run, stale) else run["status"] for run in runs.to_dict("records")
+    ]
     runs = output.in_zone(runs, app.config.tz)
     output.emit(fmt, runs, {"runs": output.records(runs)})

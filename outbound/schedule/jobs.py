@@ -5,14 +5,16 @@ so that two schedulers, or a restart that replays a misfire, never do one slot t
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import socket
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -31,26 +33,95 @@ EXTRACT_SUFFIXES = {".csv", ".txt", ".parquet", ".xlsx"}
 
 
 def claimed(
-    engine: sa.Engine, job: str, slot: str, now: dt.datetime, work: Callable[[], str]
+    engine: sa.Engine,
+    job: str,
+    slot: str,
+    now: dt.datetime,
+    work: Callable[[], str],
+    stale_minutes: int = 10,
 ) -> str:
-    """Run WORK once for (JOB, SLOT); 'already' when another run has the slot. The outcome (done
-    or failed, with the error) is recorded either way."""
+    """Run WORK once for (JOB, SLOT); 'already' when another run has the slot. The claim is a
+    lease: while WORK runs a heartbeat says so, and a claim whose process died (or whose
+    heartbeat is older than STALE_MINUTES) is taken over and the work done again. The outcome
+    (done or failed, with the error) is recorded either way."""
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
     try:
         with engine.begin() as connection:
             connection.execute(
                 sa.insert(JOB_RUNS).values(
-                    job=job, slot=slot, host=socket.gethostname(), started_at=now, status="running"
+                    job=job, slot=slot, started_at=now, status="running", heartbeat_at=_wall(), **me
                 )
             )
     except sa.exc.IntegrityError:
-        return "already"
-    try:
-        detail, status = work(), "done"
-    except Exception as exc:  # recorded for the admin page, then raised for the scheduler's log
-        _finish(engine, job, slot, "failed", f"{type(exc).__name__}: {exc}")
-        raise
+        if not _take_over(engine, job, slot, now, stale_minutes):
+            return "already"
+    with _beating(engine, job, slot, stale_minutes):
+        try:
+            detail, status = work(), "done"
+        except Exception as exc:  # recorded for the admin page, then raised for the scheduler's log
+            _finish(engine, job, slot, "failed", f"{type(exc).__name__}: {exc}")
+            raise
     _finish(engine, job, slot, status, detail)
     return status
+
+
+def stuck(run: Mapping[str, Any], stale_minutes: int) -> bool:
+    """Whether RUN is a running claim whose process is gone: dead on this host, or silent for
+    longer than STALE_MINUTES."""
+    if run["status"] != "running":
+        return False
+    if run["host"] == socket.gethostname() and run["pid"]:
+        return not _alive(run["pid"])  # the process itself says, whatever its heartbeat
+    beat = run["heartbeat_at"] or run["started_at"]
+    return _wall() - beat > dt.timedelta(minutes=stale_minutes)
+
+
+def _take_over(
+    engine: sa.Engine, job: str, slot: str, now: dt.datetime, stale_minutes: int
+) -> bool:
+    """Take the claim of (JOB, SLOT) when it is stuck; whether this process now holds it."""
+    key = (JOB_RUNS.c.job == job, JOB_RUNS.c.slot == slot)
+    with engine.begin() as connection:
+        run = dict(connection.execute(sa.select(JOB_RUNS).where(*key)).mappings().one())
+        if not stuck(run, stale_minutes):
+            return False
+        taken = connection.execute(
+            sa.update(JOB_RUNS)
+            .where(*key, JOB_RUNS.c.status == "running", JOB_RUNS.c.pid == run["pid"])
+            .where(JOB_RUNS.c.host == run["host"])
+            .values(
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                started_at=now,
+                heartbeat_at=_wall(),
+                detail=f"taken over from process {run['pid']} on {run['host']}, which stopped",
+            )
+        )
+        return taken.rowcount == 1
+
+
+@contextmanager
+def _beating(engine: sa.Engine, job: str, slot: str, stale_minutes: int) -> Iterator[None]:
+    """A heartbeat on the claim of (JOB, SLOT) while the block runs."""
+    stop = threading.Event()
+    every = min(30.0, stale_minutes * 60 / 4)
+
+    def beat() -> None:
+        while not stop.wait(every):
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.update(JOB_RUNS)
+                    .where(JOB_RUNS.c.job == job, JOB_RUNS.c.slot == slot)
+                    .values(heartbeat_at=_wall())
+                )
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _finish(engine: sa.Engine, job: str, slot: str, status: str, detail: str) -> None:
@@ -58,8 +129,23 @@ def _finish(engine: sa.Engine, job: str, slot: str, status: str, detail: str) ->
         connection.execute(
             sa.update(JOB_RUNS)
             .where(JOB_RUNS.c.job == job, JOB_RUNS.c.slot == slot)
-            .values(status=status, detail=detail, finished_at=dt.datetime.now(dt.UTC))
+            .values(status=status, detail=detail, finished_at=_wall())
         )
+
+
+def _wall() -> dt.datetime:
+    """The wall clock: leases are judged by it, whatever time a job is run for."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
@@ -72,6 +158,10 @@ def _opened(workspace: str) -> Iterator[tuple[Config, sa.Engine, dt.datetime]]:
         engine.dispose()
 
 
+def _stale(config: Config) -> int:
+    return config.settings.schedule.stale_minutes
+
+
 def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
     with _opened(workspace) as (config, engine, clock):
         now = now or clock
@@ -82,7 +172,7 @@ def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
             created = sum(plan.get("created", 0) for plan in result.campaigns)
             return f"{result.status}: {created} work orders"
 
-        return claimed(engine, "daily_run", day.isoformat(), now, work)
+        return claimed(engine, "daily_run", day.isoformat(), now, work, _stale(config))
 
 
 def sms_wave(workspace: str, now: dt.datetime | None = None) -> str:
@@ -96,7 +186,7 @@ def sms_wave(workspace: str, now: dt.datetime | None = None) -> str:
                 raise UserError(f"the wave stopped: {wave.stopped}")
             return counts or "nothing due"
 
-        return claimed(engine, "sms_wave", f"{now:%Y-%m-%dT%H:%M}", now, work)
+        return claimed(engine, "sms_wave", f"{now:%Y-%m-%dT%H:%M}", now, work, _stale(config))
 
 
 def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
@@ -110,7 +200,8 @@ def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
                 watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
             return f"{watched.warned} warned, {watched.expired} expired"
 
-        return claimed(engine, "deadline_watch", f"{slot:%Y-%m-%dT%H:%M}", now, work)
+        slot_name = f"{slot:%Y-%m-%dT%H:%M}"
+        return claimed(engine, "deadline_watch", slot_name, now, work, _stale(config))
 
 
 def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
@@ -142,7 +233,8 @@ def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
                 done.append(_import_dropped(config, engine, path))
             return "; ".join(done) or "nothing new"
 
-        return claimed(engine, "drop_folder", f"{slot:%Y-%m-%dT%H:%M}", now, work)
+        slot_name = f"{slot:%Y-%m-%dT%H:%M}"
+        return claimed(engine, "drop_folder", slot_name, now, work, _stale(config))
 
 
 def _whole(path: Path, settle_seconds: int) -> bool:

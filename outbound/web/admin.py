@@ -23,5 +23,9 @@ def job_runs(request: Request, viewer: AdminViewer, limit: int = 100) -> HTMLRes
         runs = connection.execute(
             sa.select(table).order_by(table.c.started_at.desc()).limit(min(limit, 1000))
         ).mappings()
-        context = {"runs": list(runs), "users": users.listing(connection)}
+        stale = web.config.settings.schedule.stale_minutes
+        shown = [dict(run) for run in runs]
+        for run in shown:
+            run["status"] = "stuck" if jobs.stuck(run, stale) else run["status"]
+        context = {"runs": shown, "users": users.listing(connection)}
     return web.page(request, "admin/runs.html", context)

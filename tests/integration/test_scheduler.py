@@ -4,6 +4,8 @@ processes, one elected scheduler, jobs registered once across restarts, a missed
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.interval import IntervalTrigger
 
+from outbound.cli import main
 from outbound.config import load_config
 from outbound.schedule import jobs, scheduler
 from outbound.store.db import open_database
@@ -199,3 +202,72 @@ def test_a_file_still_being_copied_into_the_inbox_waits_until_it_is_whole(
         )
     engine.dispose()
     assert loaded == [3000]
+
+
+CLAIM_AND_HANG = """
+import datetime as dt, sys, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from outbound.config import load_config
+from outbound.schedule import jobs
+from outbound.store.db import open_database
+engine = open_database(load_config(Path(sys.argv[1])).database_url)
+now = dt.datetime(2026, 11, 2, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+jobs.claimed(engine, "daily_run", "2026-11-02", now, lambda: time.sleep(600) or "never")
+"""
+
+
+def test_a_daily_run_whose_scheduler_was_killed_is_shown_stuck_and_run_again(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scheduler_process = subprocess.Popen([sys.executable, "-c", CLAIM_AND_HANG, str(workspace)])
+    deadline = time.monotonic() + 60
+    while not job_runs(workspace) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    engine = open_database(load_config(workspace).database_url)
+    # Still at work: its claim holds.
+    assert jobs.claimed(engine, "daily_run", "2026-11-02", NOW, lambda: "twice") == "already"
+    scheduler_process.kill()  # SIGKILL: no finally, no rollback of the committed claim
+    scheduler_process.wait()
+    main(["--workspace", str(workspace), "jobs", "--format", "json"])
+    [shown] = json.loads(capsys.readouterr().out)["runs"]
+    assert (shown["job"], shown["status"]) == ("daily_run", "stuck")
+
+    assert jobs.claimed(engine, "daily_run", "2026-11-02", NOW, lambda: "ran again") == "done"
+    with engine.connect() as connection:
+        run = connection.execute(sa.text("select status, detail, pid from job_runs")).one()
+    engine.dispose()
+    assert (run.status, run.detail, run.pid) == ("done", "ran again", os.getpid())
+
+
+def test_a_claim_whose_heartbeat_stopped_on_another_host_is_taken_over(workspace: Path) -> None:
+    engine = open_database(load_config(workspace).database_url)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)
+    with engine.begin() as connection:
+        connection.execute(
+            jobs.JOB_RUNS.insert().values(
+                job="daily_run",
+                slot="2026-11-02",
+                host="standby-2",
+                pid=4242,
+                started_at=long_ago,
+                heartbeat_at=long_ago,
+                status="running",
+            )
+        )
+    assert jobs.claimed(engine, "daily_run", "2026-11-02", NOW, lambda: "ok", 10) == "done"
+    with engine.begin() as connection:
+        connection.execute(
+            jobs.JOB_RUNS.insert().values(
+                job="sms_wave",
+                slot="2026-11-02T09:00",
+                host="standby-2",
+                pid=4242,
+                started_at=long_ago,
+                heartbeat_at=dt.datetime.now(dt.UTC),
+                status="running",
+            )
+        )
+    # A heartbeat a moment ago: that host is at work.
+    assert jobs.claimed(engine, "sms_wave", "2026-11-02T09:00", NOW, lambda: "x", 10) == "already"
+    engine.dispose()
