@@ -165,7 +165,7 @@ def _stale(config: Config) -> int:
 def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
     with _opened(workspace) as (config, engine, clock):
         now = now or clock
-        day = now.date()
+        day = now.astimezone(config.tz).date()
 
         def work() -> str:
             result = daily.run_day(config, engine, day, now)
@@ -175,9 +175,13 @@ def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
         return claimed(engine, "daily_run", day.isoformat(), now, work, _stale(config))
 
 
-def sms_wave(workspace: str, now: dt.datetime | None = None) -> str:
+def sms_wave(
+    workspace: str, now: dt.datetime | None = None, slot: dt.datetime | None = None
+) -> str:
+    """The wave of SLOT (its scheduled time; NOW's minute by default), sent at NOW."""
     with _opened(workspace) as (config, engine, clock):
         now = now or clock
+        slot = (slot or now).astimezone(config.tz)
 
         def work() -> str:
             wave = sending.send_wave(config, engine, sending.channel_for(config), now)
@@ -186,7 +190,7 @@ def sms_wave(workspace: str, now: dt.datetime | None = None) -> str:
                 raise UserError(f"the wave stopped: {wave.stopped}")
             return counts or "nothing due"
 
-        return claimed(engine, "sms_wave", f"{now:%Y-%m-%dT%H:%M}", now, work, _stale(config))
+        return claimed(engine, "sms_wave", f"{slot:%Y-%m-%dT%H:%M}", now, work, _stale(config))
 
 
 def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:

@@ -5,10 +5,12 @@ no-op: both, not either."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -22,6 +24,8 @@ from outbound.schedule import jobs
 from outbound.store import locks
 
 log = logging.getLogger(__name__)
+# A run missed by more than this is not made up for: the day has moved on.
+MISFIRE_GRACE = dt.timedelta(hours=6)
 
 
 def build(config: Config) -> BackgroundScheduler:
@@ -31,7 +35,11 @@ def build(config: Config) -> BackgroundScheduler:
         jobstores={
             "default": SQLAlchemyJobStore(url=config.database_url, tablename="scheduled_jobs")
         },
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()),
+        },
         timezone=config.tz,
     )
     plan = config.settings.schedule
@@ -71,6 +79,39 @@ def build(config: Config) -> BackgroundScheduler:
     return scheduler
 
 
+def catch_up(config: Config, now: dt.datetime, grace: dt.timedelta = MISFIRE_GRACE) -> list[str]:
+    """Run, once, what was due while no scheduler ran: the daily run and each SMS wave whose
+    time passed within GRACE (each claims its own slot, so one already done is not done
+    again), and the interval jobs now. What each said, in order."""
+    workspace, plan = str(config.workspace), config.settings.schedule
+    local = now.astimezone(config.tz)
+    due: list[tuple[str, Callable[[], str]]] = []
+
+    def passed(at: dt.time) -> dt.datetime | None:
+        moment = dt.datetime.combine(local.date(), at, tzinfo=config.tz)
+        moment = moment if moment <= local else moment - dt.timedelta(days=1)
+        return moment if local - moment <= grace else None
+
+    if (daily := passed(plan.daily_run)) is not None:
+        # The day the run was for: today's, or yesterday's for a run late in the evening.
+        day_of = now if daily.date() == local.date() else daily
+        due.append(("daily_run", partial(jobs.daily_run, workspace, day_of)))
+    for wave in plan.sms_waves:
+        if (slot := passed(wave)) is not None:
+            due.append((f"sms_wave_{wave:%H%M}", partial(jobs.sms_wave, workspace, now, slot)))
+    due.append(("deadline_watch", partial(jobs.deadline_watch, workspace, now)))
+    if plan.drop_folder is not None:
+        due.append(("drop_folder", partial(jobs.drop_folder, workspace, now)))
+    said = []
+    for name, job in due:
+        try:
+            said.append(f"{name}: {job()}")
+        except Exception as exc:  # recorded in job_runs by the job; the others still run
+            log.error("catching up %s failed: %s", name, exc)
+            said.append(f"{name}: failed")
+    return said
+
+
 def _report(event: JobExecutionEvent) -> None:
     if event.exception is not None:
         log.error("job %s failed: %s", event.job_id, event.exception)
@@ -93,6 +134,10 @@ def run(
     while not stop.is_set():
         with leadership(config, engine) as leader:
             if leader:
+                # What was due while no scheduler ran (down, or the last leader killed) runs
+                # now, once: APScheduler counts its next times from now on a restart.
+                for said in catch_up(config, dt.datetime.now(config.tz)):
+                    log.info("caught up %s", said)
                 scheduler = build(config)
                 scheduler.start()
                 log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))

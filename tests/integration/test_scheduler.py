@@ -20,6 +20,7 @@ from outbound.cli import main
 from outbound.config import load_config
 from outbound.schedule import jobs, scheduler
 from outbound.store.db import open_database
+from tests.e2e.conftest import Center, center, new_center  # noqa: F401
 from tests.extracts import OCTOBER, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -271,3 +272,32 @@ def test_a_claim_whose_heartbeat_stopped_on_another_host_is_taken_over(workspace
     # A heartbeat a moment ago: that host is at work.
     assert jobs.claimed(engine, "sms_wave", "2026-11-02T09:00", NOW, lambda: "x", 10) == "already"
     engine.dispose()
+
+
+def test_what_was_due_while_no_scheduler_ran_is_caught_up_once_on_start(
+    center: Center,  # noqa: F811
+) -> None:
+    config = load_config(center.folder)
+    at_ten = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
+    said = scheduler.catch_up(config, at_ten)
+    assert said[0] == "daily_run: done" and said[1] == "sms_wave_0900: done"
+    assert [line.split(":")[0] for line in said] == [
+        "daily_run",
+        "sms_wave_0900",
+        "deadline_watch",
+        "drop_folder",
+    ]
+    # A second start, or a standby taking over, five minutes later: nothing twice.
+    again = scheduler.catch_up(config, at_ten + dt.timedelta(minutes=5))
+    assert again[:2] == ["daily_run: already", "sms_wave_0900: already"]
+    assert center.calls("A01", "2026-11-02")  # the day's lists are there
+    # Back after the afternoon wave's time (and seven hours after the run's, past the grace):
+    # that wave, not the morning's again.
+    later = scheduler.catch_up(config, dt.datetime(2026, 11, 2, 14, 30, tzinfo=SHANGHAI))
+    assert later[:2] == ["sms_wave_0900: already", "sms_wave_1400: done"]
+    # A day whose run time is more than the grace ago is not made up for.
+    next_night = dt.datetime(2026, 11, 3, 23, 0, tzinfo=SHANGHAI)
+    assert not any(s.startswith("daily_run") for s in scheduler.catch_up(config, next_night))
+    slots = [(job, slot) for job, slot, _ in job_runs(center.folder) if job != "deadline_watch"]
+    assert ("daily_run", "2026-11-02") in slots and ("daily_run", "2026-11-03") not in slots
+    assert ("sms_wave", "2026-11-02T09:00") in slots and ("sms_wave", "2026-11-02T14:00") in slots
