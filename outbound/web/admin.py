@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from outbound.schedule import jobs
+from outbound.schedule import health, jobs
 from outbound.staff import users
 from outbound.web.site import AdminViewer, web_of
 
@@ -27,5 +27,6 @@ def job_runs(request: Request, viewer: AdminViewer, limit: int = 100) -> HTMLRes
         shown = [dict(run) for run in runs]
         for run in shown:
             run["status"] = "stuck" if jobs.stuck(run, stale) else run["status"]
-        context = {"runs": shown, "users": users.listing(connection)}
+        alerts = health.problems(web.config, connection, web.clock())
+        context = {"runs": shown, "users": users.listing(connection), "alerts": alerts}
     return web.page(request, "admin/runs.html", context)

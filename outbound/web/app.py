@@ -10,12 +10,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from outbound.config import Config
+from outbound.schedule import health
 from outbound.web import admin, agent, auth, marketing, supervisor, webhooks
+from outbound.web.i18n import translator
 from outbound.web.site import LoginNeeded, Web, viewer_of
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -40,6 +42,21 @@ def create_app(
         app.include_router(area.api)
     for router in (auth.router, webhooks.router):
         app.include_router(router, include_in_schema=False)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        """For monitoring: 200 when the day's work is on time, else 503 with the problems."""
+        web: Web = app.state.web
+        with web.engine.connect() as connection:
+            found = health.problems(config, connection, web.clock())
+        _ = translator(config.web.language)
+        body = {
+            "status": "alert" if found else "ok",
+            "problems": [
+                {"code": p.code, "message": _(p.text, **p.values), **p.values} for p in found
+            ],
+        }
+        return JSONResponse(body, status_code=503 if found else 200)
 
     @app.exception_handler(LoginNeeded)
     async def to_login(request: Request, _: LoginNeeded) -> Response:
