@@ -63,13 +63,7 @@ def import_extract(
     month = snapshots.parse_month(month)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    with locks.exclusive(config.var, engine, "import", wait=IMPORT_WAIT_SECONDS) as holder:
-        if holder is not None:
-            raise UserError(
-                f"another import is going ({holder}) and has not ended in "
-                f"{IMPORT_WAIT_SECONDS // 60} minutes; this one did nothing. Import again when "
-                "that one is over."
-            )
+    with locks.one_at_a_time(config.var, engine, "import", IMPORT_WAIT_SECONDS, "import"):
         return _import(config, engine, path, month, encoding, replace, progress)
 
 

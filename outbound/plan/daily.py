@@ -72,13 +72,7 @@ def run_day(
     process, changes nothing. Runs of one database go one at a time, whatever their days; a day
     before the latest one run is refused unless BACKFILL, which then only adds that day's new
     work and leaves the orders later days hold as they are."""
-    with locks.exclusive(config.var, engine, "run", wait=RUN_WAIT_SECONDS) as holder:
-        if holder is not None:
-            raise UserError(
-                f"another daily run is going ({holder}) and has not ended in "
-                f"{RUN_WAIT_SECONDS // 60} minutes; this one did nothing. Run it again when "
-                "that one is over."
-            )
+    with locks.one_at_a_time(config.var, engine, "run", RUN_WAIT_SECONDS, "daily run"):
         with engine.connect() as connection:
             latest = connection.scalar(sa.select(sa.func.max(Run.day)))
             ran = connection.scalar(sa.select(Run.day).where(Run.day == day)) is not None

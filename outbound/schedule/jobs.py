@@ -24,6 +24,7 @@ from outbound.extract.imports import import_extract
 from outbound.messages import sending
 from outbound.orders import deadlines
 from outbound.plan import daily
+from outbound.store import locks
 from outbound.store.db import open_database
 from outbound.store.models import JobRun
 
@@ -71,7 +72,8 @@ def stuck(run: Mapping[str, Any], stale_minutes: int) -> bool:
     if run["status"] != "running":
         return False
     if run["host"] == socket.gethostname() and run["pid"]:
-        return not _alive(run["pid"])  # the process itself says, whatever its heartbeat
+        # On this host the process itself says, whatever its heartbeat.
+        return not locks.process_alive(run["pid"])
     beat = run["heartbeat_at"] or run["started_at"]
     return _wall() - beat > dt.timedelta(minutes=stale_minutes)
 
@@ -136,16 +138,6 @@ def _finish(engine: sa.Engine, job: str, slot: str, status: str, detail: str) ->
 def _wall() -> dt.datetime:
     """The wall clock: leases are judged by it, whatever time a job is run for."""
     return dt.datetime.now(dt.UTC)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from outbound.errors import UserError
+
 # One advisory lock key a name; the scheduler's key predates this table and stays as it was.
 KEYS = {"scheduler": 20_261_123, "send": 20_261_124, "run": 20_261_125, "import": 20_261_126}
 POLL_SECONDS = 0.2
@@ -66,6 +68,21 @@ def exclusive(var: Path, engine: sa.Engine, name: str, wait: float = 0.0) -> Ite
             fcntl.flock(file, fcntl.LOCK_UN)
 
 
+@contextmanager
+def one_at_a_time(
+    var: Path, engine: sa.Engine, name: str, wait: float, what: str
+) -> Iterator[None]:
+    """Hold lock NAME while the block runs, after waiting up to WAIT seconds for whoever holds
+    it; refused, naming the holder, when it is still held then. WHAT names the work."""
+    with exclusive(var, engine, name, wait) as holder:
+        if holder is not None:
+            raise UserError(
+                f"another {what} is going ({holder}) and has not ended in {int(wait // 60)} "
+                "minutes; this one did nothing. Try again when that one is over."
+            )
+        yield
+
+
 def _me() -> str:
     return f"process {os.getpid()} on {socket.gethostname()} since {dt.datetime.now():%H:%M:%S}"
 
@@ -83,3 +100,14 @@ def _pg_holder(connection: sa.Connection, key: int) -> str:
     if found is None:
         return "another process"
     return found.application_name or f"database session {found.pid}"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process PID of this host is running (another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+from outbound.store import locks
+
 TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
@@ -22,17 +24,7 @@ def sweep(var: Path) -> list[Path]:
     removed = []
     for path in var.rglob(".*.tmp"):
         found = TEMPORARY.match(path.name)
-        if found and not _alive(int(found.group(1))):
+        if found and not locks.process_alive(int(found.group(1))):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True

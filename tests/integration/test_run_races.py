@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,22 +24,13 @@ from outbound.plan.daily import run_day
 from outbound.store.db import open_database
 from outbound.store.orders import BUMP, LIST_ITEMS, ORDERS
 from outbound.workspace.campaigns import load_campaigns
-from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401
+from tests.e2e.conftest import DAY, Center
+from tests.integration.conftest import Ran
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST = dt.date.fromisoformat(DAY)
 SECOND = FIRST + dt.timedelta(days=1)
 SECOND_MORNING = dt.datetime(2026, 11, 3, 7, 30, tzinfo=SHANGHAI)
-
-Ran = tuple[Center, sa.Engine]
-
-
-@pytest.fixture
-def ran(center: Center) -> Iterator[Ran]:  # noqa: F811
-    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    engine = open_database(load_config(center.folder).database_url)
-    yield center, engine
-    engine.dispose()
 
 
 def carried_call(engine: sa.Engine) -> int:
@@ -235,7 +226,7 @@ def test_two_runs_of_different_days_at_once_go_one_after_the_other(ran: Ran) -> 
 
 
 def test_a_write_that_waits_too_long_for_a_lock_says_the_database_is_busy(
-    new_center: Callable[[str], Center],  # noqa: F811
+    new_center: Callable[[str], Center],
 ) -> None:
     workspace = new_center("\n[database]\nwait_seconds = 1\n")
     workspace.ok("run", "--date", DAY, now=f"{DAY} 07:30")

@@ -22,6 +22,7 @@ from outbound.schedule import jobs, scheduler
 from outbound.store.db import open_database
 from tests.e2e.conftest import Center, center, new_center  # noqa: F401
 from tests.extracts import OCTOBER, write_csv
+from tests.jobruns import claim_of_another_host
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -243,33 +244,10 @@ def test_a_daily_run_whose_scheduler_was_killed_is_shown_stuck_and_run_again(
 
 def test_a_claim_whose_heartbeat_stopped_on_another_host_is_taken_over(workspace: Path) -> None:
     engine = open_database(load_config(workspace).database_url)
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)
-    with engine.begin() as connection:
-        connection.execute(
-            jobs.JOB_RUNS.insert().values(
-                job="daily_run",
-                slot="2026-11-02",
-                host="standby-2",
-                pid=4242,
-                started_at=long_ago,
-                heartbeat_at=long_ago,
-                status="running",
-            )
-        )
+    claim_of_another_host(engine, "daily_run", "2026-11-02", heartbeat_minutes_ago=11)
     assert jobs.claimed(engine, "daily_run", "2026-11-02", NOW, lambda: "ok", 10) == "done"
-    with engine.begin() as connection:
-        connection.execute(
-            jobs.JOB_RUNS.insert().values(
-                job="sms_wave",
-                slot="2026-11-02T09:00",
-                host="standby-2",
-                pid=4242,
-                started_at=long_ago,
-                heartbeat_at=dt.datetime.now(dt.UTC),
-                status="running",
-            )
-        )
     # A heartbeat a moment ago: that host is at work.
+    claim_of_another_host(engine, "sms_wave", "2026-11-02T09:00", heartbeat_minutes_ago=0.1)
     assert jobs.claimed(engine, "sms_wave", "2026-11-02T09:00", NOW, lambda: "x", 10) == "already"
     engine.dispose()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,27 +13,15 @@ import sqlalchemy as sa
 from outbound.config import load_config
 from outbound.errors import UserError
 from outbound.orders import outcomes, supervision
-from outbound.store.db import open_database
 from outbound.store.models import Agent
 from outbound.store.orders import LIST_ITEMS, ORDERS
 from outbound.workspace.campaigns import load_campaigns
-from tests.e2e.conftest import DAY, Center, center, new_center  # noqa: F401
+from tests.e2e.conftest import DAY, Center
+from tests.integration.conftest import Ran
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
 NEXT_MORNING = dt.datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)
-
-
-Ran = tuple[Center, sa.Engine]
-
-
-@pytest.fixture
-def ran(center: Center) -> Iterator[Ran]:  # noqa: F811
-    """The center after its first run, and its database."""
-    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    engine = open_database(load_config(center.folder).database_url)
-    yield center, engine
-    engine.dispose()
 
 
 def reassign(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import requests
 
 from outbound.config import load_config
-from outbound.schedule import jobs
 from outbound.staff import users
 from outbound.store.db import open_database
 from outbound.web.security import COOKIE
@@ -128,23 +125,3 @@ def test_the_language_switch_turns_the_pages_to_english_and_back(site: Site) -> 
     english = browser.page("/lang/en?next=/admin")
     assert english.url.endswith("/admin") and "Job runs" in english.text
     assert "定时任务" in browser.page("/lang/zh?next=/admin").text
-
-
-def test_the_admin_page_shows_a_job_whose_process_stopped_as_stuck(site: Site) -> None:
-    engine = open_database(load_config(site.center.folder).database_url)
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    with engine.begin() as connection:
-        connection.execute(
-            jobs.JOB_RUNS.insert().values(
-                job="daily_run",
-                slot="2026-11-02",
-                host="scheduler-2",
-                pid=4242,
-                started_at=long_ago,
-                heartbeat_at=long_ago,
-                status="running",
-            )
-        )
-    engine.dispose()
-    page = site.login("root").page("/admin").text
-    assert '<span class="badge bad">卡住：进程已停止，下次轮到时重跑</span>' in page

@@ -3,13 +3,11 @@ time, and a job whose process stopped mid-run."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import requests
 
 from outbound.config import load_config
-from outbound.schedule import jobs
 from outbound.store.db import open_database
+from tests.jobruns import claim_of_another_host
 from tests.web.conftest import Site
 
 
@@ -31,21 +29,11 @@ def test_a_day_without_its_run_after_its_time_is_an_alert_in_chinese(site: Site)
     assert "2026-11-03 的每日派单没有运行：应在 07:30 运行。" in page
 
 
-def test_a_job_whose_process_stopped_is_an_alert(site: Site) -> None:
+def test_a_job_whose_process_stopped_is_an_alert_and_stuck_in_red_on_the_admin_page(
+    site: Site,
+) -> None:
     engine = open_database(load_config(site.center.folder).database_url)
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    with engine.begin() as connection:
-        connection.execute(
-            jobs.JOB_RUNS.insert().values(
-                job="sms_wave",
-                slot="2026-11-02T09:00",
-                host="scheduler-2",
-                pid=4242,
-                started_at=long_ago,
-                heartbeat_at=long_ago,
-                status="running",
-            )
-        )
+    claim_of_another_host(engine, "sms_wave", "2026-11-02T09:00", heartbeat_minutes_ago=60)
     engine.dispose()
     answer = requests.get(site.url + "/healthz", timeout=10)
     assert answer.status_code == 503
@@ -55,3 +43,6 @@ def test_a_job_whose_process_stopped_is_an_alert(site: Site) -> None:
         "sms_wave",
         "scheduler-2",
     )
+    page = site.login("root").page("/admin").text
+    assert '<span class="badge bad">卡住：进程已停止，下次轮到时重跑</span>' in page
+    assert "任务 sms_wave（2026-11-02T09:00）在 scheduler-2 上中途停止" in page
