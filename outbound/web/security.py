@@ -67,7 +67,13 @@ class Sessions:
 
 
 def same_token(expected: str, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+    """Whether GIVEN is the token EXPECTED; no token is never the same as another missing one
+    (a log-in form posted without its cookie and its field)."""
+    return (
+        bool(expected)
+        and given is not None
+        and hmac.compare_digest(expected.encode(), given.encode())
+    )
 
 
 class Throttle:

@@ -125,3 +125,35 @@ def test_the_language_switch_turns_the_pages_to_english_and_back(site: Site) -> 
     english = browser.page("/lang/en?next=/admin")
     assert english.url.endswith("/admin") and "Job runs" in english.text
     assert "定时任务" in browser.page("/lang/zh?next=/admin").text
+
+
+def test_a_log_in_posted_without_its_form_token_and_cookie_is_refused(site: Site) -> None:
+    bare = requests.post(
+        site.url + "/login",
+        data={"name": "root", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert bare.status_code == 403 and COOKIE not in bare.cookies
+    empty = requests.post(
+        site.url + "/login",
+        data={"name": "root", "password": PASSWORD, "csrf": ""},
+        cookies={"login_csrf": ""},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert empty.status_code == 403 and COOKIE not in empty.cookies
+
+
+def test_every_answer_refuses_framing_and_pages_with_customers_are_not_cached(site: Site) -> None:
+    browser = site.login("wangli")
+    for path in ("/agent", "/login", "/healthz", "/static/style.css"):
+        answer = browser.get(site.url + path)
+        assert answer.headers["X-Frame-Options"] == "DENY", path
+        assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'none'", path
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+        assert answer.headers["Referrer-Policy"] == "same-origin", path
+    assert browser.get(site.url + "/agent").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in browser.get(site.url + "/static/style.css").headers.get(
+        "Cache-Control", ""
+    )
