@@ -188,27 +188,23 @@ def _read(
 ) -> sources.Source:
     """The mapped columns of PATH, under the mapping's names for them."""
     if fmt == "xlsx":
-        header, whole = sources.read_xlsx(path, progress, mapping.header)
+        real, whole = sources.read_xlsx(path, progress, mapping.header)
     elif fmt == "parquet":
-        header = sources.parquet_header(path)
-    else:
-        header, _, _ = sources.csv_header(path, encoding, mapping.header)
-    if not mapping.header:  # a Parquet file names its columns all the same: go by position
-        header = [str(i) for i in range(1, len(header) + 1)] if fmt == "parquet" else header
-    names = _as_mapped(header, mapping)
-    wanted = _check_columns(path, names, mapping)
-    if fmt == "parquet":
         real = sources.parquet_header(path)
-        source = sources.read_parquet(path, [real[names.index(n)] for n in wanted], progress)
-    elif fmt == "xlsx":
-        source = whole
     else:
-        columns = [header[names.index(n)] for n in wanted]
+        real, _, _ = sources.csv_header(path, encoding, mapping.header)
+    # A Parquet file names its columns all the same: without a header they go by position.
+    by_position = fmt == "parquet" and not mapping.header
+    names = _as_mapped([str(i) for i in range(1, len(real) + 1)] if by_position else real, mapping)
+    wanted = _check_columns(path, names, mapping)
+    columns = [real[names.index(name)] for name in wanted]
+    if fmt == "parquet":
+        source = sources.read_parquet(path, columns, progress)
+    elif fmt == "xlsx":
+        source = dataclasses.replace(whole, table=whole.table.select(columns))
+    else:
         source = sources.read_csv(path, columns, encoding, progress, mapping.header)
-    table = source.table
-    if fmt == "xlsx":
-        table = table.select([header[names.index(n)] for n in wanted])
-    return dataclasses.replace(source, table=table.rename_columns(wanted))
+    return dataclasses.replace(source, table=source.table.rename_columns(wanted))
 
 
 def _as_mapped(header: list[str], mapping: ExtractSettings) -> list[str]:
