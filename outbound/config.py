@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -236,9 +237,15 @@ class ScheduleSettings(_Strict):
 
 
 class WebSettings(_Strict):
-    """The web app: its language, its sessions and how it meets repeated failed log-ins."""
+    """The web app: its language, its address, its sessions and how it meets repeated failed
+    log-ins."""
 
     language: Literal["zh", "en"] = "zh"
+    # Where users reach the app; an https address makes the session cookie Secure.
+    public_url: str | None = Field(default=None, pattern=r"^https?://")
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: the log-in
+    # throttle counts the address they forward for, never one a client names itself.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     secret_env: str = "ENGINE_WEB_SECRET"
     session_hours: float = Field(default=12, gt=0)
     max_failed_logins: int = Field(default=5, ge=1)

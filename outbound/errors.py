@@ -3,11 +3,13 @@
 
 class UserError(Exception):
     """A problem the user can fix: the message names the file, row, column or field and what
-    to do."""
+    to do. One that may reach a page or the API also carries a CODE and the VALUES of its
+    sentence, so that the web app can say it in the reader's language, without the command-line
+    hints of MESSAGE (web/refusals.py)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str | None = None, **values: object) -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.code, self.values = message, code, values
 
     def __str__(self) -> str:
         return self.message

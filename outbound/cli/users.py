@@ -11,7 +11,7 @@ from outbound.cli import FORMAT, App, ChoiceOf, cli
 
 @cli.group("users")
 def users_group() -> None:
-    """Users of the web app and the API: add, list, password, token, remove."""
+    """Users of the web app and the API: add, list, password, token, revoke, unlock, remove."""
 
 
 def _password(from_stdin: bool) -> str:
@@ -73,6 +73,28 @@ def users_token(app: App, name: str) -> None:
     click.echo(users.new_token(app.engine, name))
 
 
+@users_group.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def users_revoke(app: App, name: str) -> None:
+    """End NAME's sessions and API token at once (a lost phone, a leaver)."""
+    from outbound.staff import users
+
+    ended = users.revoke(app.engine, name)
+    click.echo(f"{name}: {ended} session(s) ended, API token revoked")
+
+
+@users_group.command("unlock")
+@click.argument("name")
+@click.pass_obj
+def users_unlock(app: App, name: str) -> None:
+    """Lift NAME's lockout after too many failed log-ins, before its time."""
+    from outbound.staff import users
+
+    users.unlock(app.engine, name)
+    click.echo(f"{name} unlocked")
+
+
 @users_group.command("remove")
 @click.argument("name")
 @click.pass_obj
@@ -95,7 +117,7 @@ def users_list(app: App, fmt: str) -> None:
 
     with app.engine.connect() as connection:
         found = pd.DataFrame(
-            users.listing(connection),
+            users.listing(connection, app.now(), app.config.web),
             columns=["name", "role", "person_id", "api_token", "locked_until", "created_at"],
         )
     found = output.in_zone(found, app.config.tz)

@@ -25,7 +25,8 @@ from outbound.cli import FORMAT, App, cli
 )
 @click.pass_obj
 def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: int) -> None:
-    """Serve the web app, and run the scheduler beside it. Behind a proxy, set [channels]
+    """Serve the web app, and run the scheduler beside it. Behind a proxy, set [web] public_url
+    and trusted_proxies (the app reads X-Forwarded-For itself, from those only), and [channels]
     public_url to the address Twilio calls: signatures are checked against it."""
     import uvicorn
 
@@ -40,7 +41,9 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
         ).start()
     try:
         if workers == 1:
-            uvicorn.run(create_app(app.config, app.engine), host=host, port=port)
+            uvicorn.run(
+                create_app(app.config, app.engine), host=host, port=port, proxy_headers=False
+            )
         else:
             secret_key(app.config)  # made here once, before the workers read it
             os.environ["ENGINE_WORKSPACE"] = str(app.workspace_dir)
@@ -50,6 +53,7 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
                 host=host,
                 port=port,
                 workers=workers,
+                proxy_headers=False,
             )
     finally:
         stop.set()

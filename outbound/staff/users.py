@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from outbound.config import WebSettings
 from outbound.errors import UserError
+from outbound.staff import logins, sessions
 from outbound.store.models import Agent, User
 
 Role = Literal["agent", "supervisor", "marketing", "admin"]
@@ -38,11 +39,11 @@ class Person:
 
 
 class LoginRefused(UserError):
-    """Wrong name or password, or a lockout after too many failures."""
+    """Wrong name or password, or a lock after too many failures (of the name or the address)."""
 
-    def __init__(self, message: str, locked_until: dt.datetime | None = None) -> None:
+    def __init__(self, message: str, lock: logins.Lock | None = None) -> None:
         super().__init__(message)
-        self.locked_until = locked_until
+        self.lock = lock
 
 
 def add(
@@ -57,15 +58,19 @@ def add(
     roster gives its teams."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise UserError("a user name is 1 to 64 characters")
+        raise UserError("a user name is 1 to 64 characters", "user_name_length")
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise UserError(
+            f"unknown role {role!r}; roles: {', '.join(ROLES)}", "unknown_role", role=role
+        )
     _check_password(password)
     with engine.begin() as connection:
         person_id = _checked_person(connection, role, person_id)
         if connection.execute(sa.select(USERS.c.name).where(USERS.c.name == name)).first():
             raise UserError(
-                f"user {name!r} exists already; change the password with engine users password"
+                f"user {name!r} exists already; change the password with engine users password",
+                "user_exists",
+                name=name,
             )
         connection.execute(
             sa.insert(USERS).values(
@@ -73,29 +78,61 @@ def add(
                 role=role,
                 person_id=person_id,
                 password_hash=_hasher.hash(password),
-                failed_logins=0,
                 created_at=now,
             )
         )
 
 
 def set_password(engine: sa.Engine, name: str, password: str) -> None:
-    """A new password for NAME; it also lifts a lockout and ends the user's open sessions."""
+    """A new password for NAME; it also lifts a lockout and ends the user's sessions and API
+    token: whoever knew the old password may have kept either."""
     _check_password(password)
     with engine.begin() as connection:
         done = connection.execute(
             sa.update(USERS)
             .where(USERS.c.name == name)
-            .values(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+            .values(password_hash=_hasher.hash(password), token_hash=None)
         )
         if not done.rowcount:
-            raise UserError(f"no user {name!r}; see engine users list")
+            raise _no_user(name)
+        sessions.end_all(connection, name)
+        logins.unlock(connection, name)
+
+
+def change_own_password(engine: sa.Engine, name: str, current: str, new: str) -> None:
+    """NAME's new password, given the current one (which every other session does not know)."""
+    with engine.connect() as connection:
+        person = by_name(connection, name)
+    if person is None or not _verify(person.password_hash, current):
+        raise UserError("the current password is wrong", "wrong_current_password")
+    set_password(engine, name, new)
+
+
+def revoke(engine: sa.Engine, name: str) -> int:
+    """End NAME's sessions and API token at once (a lost phone, a leaver); how many sessions
+    were open."""
+    with engine.begin() as connection:
+        done = connection.execute(
+            sa.update(USERS).where(USERS.c.name == name).values(token_hash=None)
+        )
+        if not done.rowcount:
+            raise _no_user(name)
+        return sessions.end_all(connection, name)
+
+
+def unlock(engine: sa.Engine, name: str) -> None:
+    """Lift NAME's lockout before its time."""
+    with engine.begin() as connection:
+        if by_name(connection, name) is None:
+            raise _no_user(name)
+        logins.unlock(connection, name)
 
 
 def remove(engine: sa.Engine, name: str) -> None:
     with engine.begin() as connection:
+        sessions.end_all(connection, name)
         if not connection.execute(sa.delete(USERS).where(USERS.c.name == name)).rowcount:
-            raise UserError(f"no user {name!r}; see engine users list")
+            raise _no_user(name)
 
 
 def new_token(engine: sa.Engine, name: str) -> str:
@@ -106,61 +143,71 @@ def new_token(engine: sa.Engine, name: str) -> str:
             sa.update(USERS).where(USERS.c.name == name).values(token_hash=_token_hash(token))
         )
         if not done.rowcount:
-            raise UserError(f"no user {name!r}; see engine users list")
+            raise _no_user(name)
     return token
 
 
-def listing(connection: sa.Connection) -> list[dict[str, object]]:
+def _no_user(name: str) -> UserError:
+    return UserError(f"no user {name!r}; see engine users list", "no_user", name=name)
+
+
+def listing(
+    connection: sa.Connection, now: dt.datetime, web: WebSettings
+) -> list[dict[str, object]]:
     query = sa.select(
         USERS.c.name,
         USERS.c.role,
         USERS.c.person_id,
         (USERS.c.token_hash.is_not(None)).label("api_token"),
-        USERS.c.locked_until,
         USERS.c.created_at,
     ).order_by(USERS.c.role, USERS.c.name)
-    return [dict(row) for row in connection.execute(query).mappings()]
+    found = []
+    for row in connection.execute(query).mappings():
+        lock = logins.lock_of(connection, row["name"], None, now, web)
+        found.append({**row, "locked_until": lock.until if lock else None})
+    return found
 
 
 def authenticate(
-    engine: sa.Engine, name: str, password: str, now: dt.datetime, web: WebSettings
+    engine: sa.Engine, name: str, password: str, address: str, now: dt.datetime, web: WebSettings
 ) -> Person:
     """The user NAME if PASSWORD is theirs. After web.max_failed_logins failures in a row the
-    name is locked for web.lockout_minutes, right password or not."""
-    refused: LoginRefused | None = None
+    name is locked for web.lockout_minutes, right password or not, and an address that failed
+    too often with any names waits too."""
+    attempt = logins.begin_attempt(engine, name, address, now, web)
+    if isinstance(attempt, logins.Lock):
+        raise LoginRefused("too many failed log-ins", attempt)
+    with engine.connect() as connection:
+        person = by_name(connection, name)
+    if _verify(person.password_hash if person else _UNKNOWN, password) and person is not None:
+        logins.succeeded(engine, name)
+        return person
+    with engine.connect() as connection:
+        lock = logins.lock_of(connection, name, None, now, web)
+    raise LoginRefused("too many failed log-ins" if lock else "wrong user name or password", lock)
+
+
+def open_session(
+    engine: sa.Engine, name: str, now: dt.datetime, web: WebSettings
+) -> sessions.Opened:
     with engine.begin() as connection:
-        row = (
-            connection.execute(sa.select(USERS).where(USERS.c.name == name).with_for_update())
-            .mappings()
-            .first()
+        return sessions.open_for(connection, name, now, dt.timedelta(hours=web.session_hours))
+
+
+def by_session(
+    connection: sa.Connection, secret: str, now: dt.datetime
+) -> tuple[Person, str] | None:
+    """The user of the live session SECRET, and the session's CSRF token."""
+    query = (
+        sa.select(USERS, sessions.SESSIONS.c.csrf)
+        .join(sessions.SESSIONS, sessions.SESSIONS.c.user_name == USERS.c.name)
+        .where(
+            sessions.SESSIONS.c.id_hash == sessions.hash_of(secret),
+            sessions.SESSIONS.c.expires_at > now,
         )
-        if row is None:
-            _verify(_UNKNOWN, password)
-            refused = LoginRefused("wrong user name or password")
-        elif row["locked_until"] is not None and row["locked_until"] > now:
-            refused = LoginRefused("too many failed log-ins", row["locked_until"])
-        elif not _verify(row["password_hash"], password):
-            failures, locked = row["failed_logins"] + 1, None
-            if failures >= web.max_failed_logins:
-                failures, locked = 0, now + dt.timedelta(minutes=web.lockout_minutes)
-            connection.execute(
-                sa.update(USERS)
-                .where(USERS.c.name == name)
-                .values(failed_logins=failures, locked_until=locked)
-            )
-            refused = LoginRefused(
-                "too many failed log-ins" if locked else "wrong user name or password", locked
-            )
-        elif row["failed_logins"] or row["locked_until"]:
-            connection.execute(
-                sa.update(USERS)
-                .where(USERS.c.name == name)
-                .values(failed_logins=0, locked_until=None)
-            )
-    # Raised after the commit: the failure count must be kept.
-    if refused is not None or row is None:
-        raise refused or LoginRefused("wrong user name or password")
-    return _person(row)
+    )
+    row = connection.execute(query).mappings().first()
+    return (_person(row), row["csrf"]) if row else None
 
 
 def by_name(connection: sa.Connection, name: str) -> Person | None:
@@ -192,31 +239,44 @@ def _token_hash(token: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise UserError(
+            f"a password needs at least {MIN_PASSWORD} characters",
+            "password_short",
+            least=MIN_PASSWORD,
+        )
 
 
 def _checked_person(connection: sa.Connection, role: str, person_id: str | None) -> str | None:
     if role == "agent":
         if not person_id:
-            raise UserError("an agent user needs --agent ID (its id in the roster)")
+            raise UserError(
+                "an agent user needs --agent ID (its id in the roster)", "agent_needs_id"
+            )
         found = sa.select(Agent.agent_id).where(Agent.agent_id == person_id)
         if connection.execute(found).first() is None:
             raise UserError(
-                f"no agent {person_id!r} in the roster; import it first (engine agents import)"
+                f"no agent {person_id!r} in the roster; import it first (engine agents import)",
+                "unknown_agent_id",
+                agent=person_id,
             )
         return person_id
     if role == "supervisor":
         if not person_id:
             raise UserError(
-                "a supervisor user needs --supervisor ID (the roster's supervisor column)"
+                "a supervisor user needs --supervisor ID (the roster's supervisor column)",
+                "supervisor_needs_id",
             )
         found = sa.select(Agent.agent_id).where(Agent.supervisor == person_id).limit(1)
         if connection.execute(found).first() is None:
             raise UserError(
                 f"no agent in the roster has supervisor {person_id!r}; check the roster's "
-                "supervisor column (班长)"
+                "supervisor column (班长)",
+                "unknown_supervisor_id",
+                supervisor=person_id,
             )
         return person_id
     if person_id:
-        raise UserError(f"a {role} user is not tied to an agent or a supervisor id")
+        raise UserError(
+            f"a {role} user is not tied to an agent or a supervisor id", "role_not_tied", role=role
+        )
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,8 @@ def open_database(url: str, wait_seconds: int = 120) -> sa.Engine:
     sqlite_file = None
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         sqlite_file = Path(url.removeprefix("sqlite:///"))
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _owner_only(sqlite_file)
     try:
         connect_args = {"timeout": wait_seconds} if url.startswith("sqlite") else {}
         engine = sa.create_engine(url, connect_args=connect_args)
@@ -62,6 +64,17 @@ def open_database(url: str, wait_seconds: int = 120) -> sa.Engine:
             f"{exc.orig}. Check [database] url in config.toml or ENGINE_DATABASE_URL."
         ) from None
     return engine
+
+
+def _owner_only(path: Path) -> None:
+    """The database holds customers' numbers and users' password hashes: readable by its owner
+    only. SQLite gives its journal files the database file's mode."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(descriptor).st_mode & 0o077:
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 def migrate(connection: sa.Connection) -> None:

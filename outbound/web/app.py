@@ -10,7 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -19,11 +24,23 @@ from outbound.config import Config
 from outbound.schedule import health
 from outbound.web import admin, agent, auth, marketing, supervisor, webhooks
 from outbound.web.i18n import translator
-from outbound.web.site import LoginNeeded, Web, viewer_of
+from outbound.web.site import LoginNeeded, Web, api_viewer, signed_in, viewer_of
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Scripts come from this site's files only: a name or a note that smuggles in a <script> or an
+# onerror= cannot run even if a template forgot to escape it. (The bars' widths are inline
+# styles.)
+CONTENT_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# Swagger UI's files come from its CDN.
+DOCS_POLICY = CONTENT_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net"
+).replace("style-src 'self'", "style-src 'self' https://cdn.jsdelivr.net")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Content-Security-Policy": CONTENT_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -38,9 +55,9 @@ def create_app(
     app = FastAPI(
         title="Outbound campaign engine",
         summary="Agent lists, outcomes, work orders and segment counts for the operator's CRM.",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
     )
     app.state.web = Web(config, engine, clock)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -56,10 +73,25 @@ def create_app(
         clicked through another site), no type sniffing, no referrer to other sites; pages,
         which hold customers' data, are never cached."""
         response: Response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> Response:
+        """The API's description, for its users only: a session or an API token."""
+        if viewer_of(request) is None:
+            api_viewer(request)
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs(request: Request) -> Response:
+        signed_in(request)
+        page = get_swagger_ui_html(openapi_url="/api/openapi.json", title=app.title)
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
@@ -85,12 +117,32 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
-        wants_page = "text/html" in request.headers.get("accept", "")
-        if request.url.path.startswith(("/api", "/twilio")) or not wants_page:
+        if not _wants_page(request):
             return await http_exception_handler(request, exc)
         viewer_of(request)
         message = exc.detail if exc.status_code != 404 else "not found"
         context = {"status": exc.status_code, "message": message}
         return app.state.web.page(request, "error.html", context, exc.status_code)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, exc: RequestValidationError) -> Response:
+        """A page asked with a value it cannot take (an id too large, a date that is no date):
+        an id is not found, another value is named, on a page like every other."""
+        if not _wants_page(request):
+            return await request_validation_exception_handler(request, exc)
+        viewer_of(request)
+        place = exc.errors()[0]["loc"] if exc.errors() else ()
+        if place and place[0] == "path":
+            context = {"status": 404, "message": "not found"}
+            return app.state.web.page(request, "error.html", context, 404)
+        field = str(place[-1]) if place else "?"
+        context = {"status": 400, "message": "the value of {field} in the address is not valid"}
+        return app.state.web.page(request, "error.html", {**context, "field": field}, 400)
+
     return app
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api", "/twilio")) and "text/html" in (
+        request.headers.get("accept", "")
+    )

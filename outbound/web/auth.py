@@ -1,4 +1,4 @@
-"""Logging in and out, and the language switch."""
+"""Logging in and out, one's own password, and the language switch."""
 
 from __future__ import annotations
 
@@ -9,10 +9,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from outbound.staff import users
+from outbound.errors import UserError
+from outbound.staff import sessions, users
 from outbound.web import i18n
+from outbound.web.refusals import said
 from outbound.web.security import COOKIE, same_token
-from outbound.web.site import HOME, LANGUAGE_COOKIE, CheckedForm, viewer_of, web_of
+from outbound.web.site import (
+    HOME,
+    LANGUAGE_COOKIE,
+    CheckedForm,
+    Viewer,
+    Web,
+    signed_in,
+    viewer_of,
+    web_of,
+)
 
 router = APIRouter()
 LOGIN_TOKEN = "login_csrf"
@@ -57,39 +68,83 @@ async def login(request: Request) -> Response:
     next_page = _local(str(form.get("next", "")))
     if not same_token(request.cookies.get(LOGIN_TOKEN, ""), str(form.get("csrf", ""))):
         return _login_page(request, next_page, "stale_form", 403)
-    address = request.client.host if request.client else "?"
     now = web.clock()
-    if (until := web.throttle.blocked_until(address, now)) is not None:
-        return _login_page(request, next_page, "locked", 429, web.local(until, "%H:%M"))
     try:
         # argon2 takes tens of milliseconds on purpose: not on the event loop.
         person = await run_in_threadpool(
-            users.authenticate, web.engine, name, password, now, web.config.web
+            users.authenticate,
+            web.engine,
+            name,
+            password,
+            web.address(request),
+            now,
+            web.config.web,
         )
     except users.LoginRefused as refused:
-        web.throttle.failed(address, now)
-        if refused.locked_until is not None:
-            until_text = web.local(refused.locked_until, "%H:%M")
-            return _login_page(request, next_page, "locked", 429, until_text)
+        if refused.lock is not None:
+            until = web.local(refused.lock.until, "%H:%M")
+            return _login_page(request, next_page, "locked", 429, until)
         return _login_page(request, next_page, "wrong", 401)
-    cookie = web.sessions.new(person.name, person.password_hash)
-    response = RedirectResponse(next_page or HOME[person.role], status_code=303)
-    response.set_cookie(
-        COOKIE,
-        cookie,
-        max_age=web.sessions.max_age,
-        httponly=True,
-        samesite="lax",
-        secure=web.secure_cookies,
+    opened = await run_in_threadpool(
+        users.open_session, web.engine, person.name, now, web.config.web
     )
+    response = RedirectResponse(next_page or HOME[person.role], status_code=303)
+    _set_session_cookie(web, response, opened.secret)
     response.delete_cookie(LOGIN_TOKEN)
     return response
 
 
+def _set_session_cookie(web: Web, response: Response, secret: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        web.cookies.of(secret),
+        max_age=int(web.config.web.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=web.secure_cookies,
+    )
+
+
 @router.post("/logout")
-def logout(_: CheckedForm) -> Response:
+def logout(request: Request, _: CheckedForm) -> Response:
+    web = web_of(request)
+    secret = web.cookies.secret(request.cookies.get(COOKIE))
+    if secret is not None:
+        with web.engine.begin() as connection:
+            sessions.end(connection, secret)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    signed_in(request)
+    return web_of(request).page(request, "account.html", {"problem": None, "done": False})
+
+
+@router.post("/account")
+async def change_password(request: Request, form: CheckedForm) -> Response:
+    """Change one's own password: every session and the API token end, this browser's too; it
+    gets a new session at once, so its user stays logged in."""
+    web = web_of(request)
+    viewer = signed_in(request)
+    new = form.get("new", "")
+    try:
+        if new != form.get("again", ""):
+            raise UserError("the two new passwords differ", "passwords_differ")
+        await run_in_threadpool(
+            users.change_own_password, web.engine, viewer.person.name, form.get("current", ""), new
+        )
+    except UserError as refused:
+        context = {"problem": said(refused, viewer.language), "done": False}
+        return web.page(request, "account.html", context, 409)
+    opened = await run_in_threadpool(
+        users.open_session, web.engine, viewer.person.name, web.clock(), web.config.web
+    )
+    request.state.viewer = Viewer(viewer.person, opened.csrf, viewer.language)
+    response = web.page(request, "account.html", {"problem": None, "done": True})
+    _set_session_cookie(web, response, opened.secret)
     return response
 
 

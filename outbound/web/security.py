@@ -1,35 +1,21 @@
-"""Sessions, CSRF tokens and the per-address throttle of the log-in form. A session is a signed,
-HTTP-only cookie naming the user, a fingerprint of their password hash (a new password ends
-every session) and the CSRF token that every form must send back."""
+"""The session cookie, CSRF tokens, and whose address a request comes from. The cookie carries
+the session's secret, signed so that a cookie this app did not make never reaches the database;
+whether the session is alive is the database's to say (staff.sessions)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import hmac
 import os
 import secrets
-import threading
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from pathlib import Path
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from outbound.config import Config
 
 COOKIE = "session"
-
-
-@dataclass(frozen=True)
-class Session:
-    user: str
-    fingerprint: str
-    csrf: str
-
-
-def fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def secret_key(config: Config) -> str:
@@ -47,23 +33,22 @@ def secret_key(config: Config) -> str:
     return path.read_text().strip()
 
 
-class Sessions:
-    def __init__(self, key: str, hours: float) -> None:
-        self._signer = URLSafeTimedSerializer(key, salt="session")
-        self.max_age = int(hours * 3600)
+class Cookies:
+    def __init__(self, key: str) -> None:
+        self._signer = URLSafeSerializer(key, salt="session")
 
-    def new(self, user: str, password_hash: str) -> str:
-        """The cookie of a new session of USER, with a fresh CSRF token."""
-        return self._signer.dumps([user, fingerprint(password_hash), secrets.token_urlsafe(24)])
+    def of(self, secret: str) -> str:
+        return self._signer.dumps(secret)
 
-    def read(self, cookie: str | None) -> Session | None:
+    def secret(self, cookie: str | None) -> str | None:
+        """The session secret COOKIE carries, if this app signed it."""
         if not cookie:
             return None
         try:
-            user, mark, csrf = self._signer.loads(cookie, max_age=self.max_age)
-        except (BadSignature, ValueError, TypeError):
+            secret = self._signer.loads(cookie)
+        except BadSignature:
             return None
-        return Session(str(user), str(mark), str(csrf))
+        return secret if isinstance(secret, str) else None
 
 
 def same_token(expected: str, given: str | None) -> bool:
@@ -76,28 +61,25 @@ def same_token(expected: str, given: str | None) -> bool:
     )
 
 
-class Throttle:
-    """At most LIMIT failed log-ins from one address in WINDOW; beyond, the form is refused
-    until the oldest failure leaves the window. (Per name, the database locks the user.)"""
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: Sequence[IPv4Network | IPv6Network]
+) -> str:
+    """Whom a request comes from: the connecting PEER, unless it is a trusted proxy; then the
+    nearest address in X-Forwarded-For that is not a trusted proxy itself. A client may write
+    anything into that header: only the part the trusted proxies appended is believed."""
+    address = peer or "?"
+    if not forwarded_for or not _trusted(address, trusted):
+        return address
+    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+        if not _trusted(hop, trusted):
+            return hop[:64] if hop else address
+        address = hop
+    return address
 
-    def __init__(self, limit: int = 20, window: dt.timedelta = dt.timedelta(minutes=15)) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[dt.datetime]] = {}
-        self._lock = threading.Lock()
 
-    def blocked_until(self, address: str, now: dt.datetime) -> dt.datetime | None:
-        with self._lock:
-            failures = self._recent(address, now)
-            if not failures:
-                del self._failures[address]  # addresses come and go: keep only recent ones
-            return failures[0] + self.window if len(failures) >= self.limit else None
-
-    def failed(self, address: str, now: dt.datetime) -> None:
-        with self._lock:
-            self._recent(address, now).append(now)
-
-    def _recent(self, address: str, now: dt.datetime) -> deque[dt.datetime]:
-        failures = self._failures.setdefault(address, deque())
-        while failures and failures[0] + self.window <= now:
-            failures.popleft()
-        return failures
+def _trusted(address: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)

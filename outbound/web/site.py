@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
+from fastapi import Path as InPath
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -22,18 +23,22 @@ from outbound.staff import users
 from outbound.staff.users import Person, Role
 from outbound.store.models import Agent
 from outbound.web import i18n
-from outbound.web.security import COOKIE, Sessions, Throttle, fingerprint, same_token, secret_key
+from outbound.web.security import COOKIE, Cookies, client_address, same_token, secret_key
 from outbound.workspace.campaigns import Campaign, load_campaigns
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGE_COOKIE = "lang"
-PERSON_SECONDS = dt.timedelta(seconds=5)
 HOME = {
     "agent": "/agent",
     "supervisor": "/supervisor",
     "marketing": "/marketing",
     "admin": "/admin",
 }
+
+
+# An id in a page's address: a row of the database, so at most its largest integer. A larger one
+# is not found, never sent to the database to overflow there.
+RowId = Annotated[int, InPath(ge=1, le=2**31 - 1)]
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,8 @@ class LoginNeeded(Exception):
 class Web:
     def __init__(self, config: Config, engine: sa.Engine, clock: Callable[[], dt.datetime]) -> None:
         self.config, self.engine, self.clock = config, engine, clock
-        self.sessions = Sessions(secret_key(config), config.web.session_hours)
-        self.secure_cookies = (config.channels.public_url or "").startswith("https://")
-        self.throttle = Throttle()
+        self.cookies = Cookies(secret_key(config))
+        self.secure_cookies = (config.web.public_url or "").startswith("https://")
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES),
             # Templates ship with the package: no need to stat them on every page.
@@ -76,7 +80,6 @@ class Web:
         self.templates.filters |= {"local": self.local, "masked": masked}
         self._campaigns: tuple[tuple[tuple[str, float], ...], dict[str, Campaign]] | None = None
         self._campaigns_checked = 0.0
-        self._people: dict[str, tuple[Person | None, dt.datetime]] = {}
 
     def now(self) -> dt.datetime:
         return self.clock().astimezone(self.config.tz)
@@ -97,17 +100,11 @@ class Web:
         self._campaigns_checked = time.monotonic()
         return self._campaigns[1]
 
-    def person(self, name: str) -> Person | None:
-        """User NAME, as the database had them at most PERSON_SECONDS ago by the app's clock
-        (every request asks; a new password or a removal ends sessions within that time)."""
-        now = self.clock()
-        known = self._people.get(name)
-        if known is None or known[1] <= now:
-            with self.engine.connect() as connection:
-                person = users.by_name(connection, name)
-            known = (person, now + PERSON_SECONDS)
-            self._people[name] = known
-        return known[0]
+    def address(self, request: Request) -> str:
+        """Whom REQUEST comes from, believing X-Forwarded-For only from [web] trusted_proxies."""
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.get("X-Forwarded-For")
+        return client_address(peer, forwarded, self.config.web.trusted_proxies)
 
     def page(
         self,
@@ -165,19 +162,19 @@ def language_of(request: Request, config: Config) -> str:
 
 
 def viewer_of(request: Request) -> Viewer | None:
-    """The user of the request's session cookie, if the session is valid and the password has
-    not changed since it began."""
+    """The user of the request's session cookie, while the session lives (log-out, a new
+    password or a revoke end it at once)."""
     if hasattr(request.state, "viewer"):
         viewer: Viewer | None = request.state.viewer
         return viewer
     web = web_of(request)
-    session = web.sessions.read(request.cookies.get(COOKIE))
+    secret = web.cookies.secret(request.cookies.get(COOKIE))
     viewer = None
-    if session is not None:
-        person = web.person(session.user)
-        current = fingerprint(person.password_hash) if person else None
-        if person is not None and same_token(session.fingerprint, current):
-            viewer = Viewer(person, session.csrf, language_of(request, web.config))
+    if secret is not None:
+        with web.engine.connect() as connection:
+            found = users.by_session(connection, secret, web.clock())
+        if found is not None:
+            viewer = Viewer(found[0], found[1], language_of(request, web.config))
     request.state.viewer = viewer
     return viewer
 
@@ -215,6 +212,33 @@ async def checked_form(request: Request) -> dict[str, str]:
 _bearer = HTTPBearer(auto_error=False, description="A token from: engine users token NAME")
 
 
+def api_viewer(request: Request, token: str | None = None) -> Viewer:
+    """The user of the request's bearer TOKEN (by default, from its Authorization header); 401
+    without a valid one. Refusals are said in the language Accept-Language asks for."""
+    web = web_of(request)
+    if token is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+    if not token:
+        raise HTTPException(
+            401,
+            "send Authorization: Bearer TOKEN (make one with: engine users token NAME)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with web.engine.connect() as connection:
+        person = users.by_token(connection, token)
+    if person is None:
+        raise HTTPException(
+            401, "unknown or replaced API token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Viewer(person, None, api_language(request, web.config))
+
+
+def api_language(request: Request, config: Config) -> str:
+    asked = request.headers.get("Accept-Language", "").strip().lower()[:2]
+    return asked if asked in i18n.LANGUAGES else config.web.language
+
+
 def api_role(*allowed: Role) -> Callable[..., Viewer]:
     """A dependency of the API: the user of the request's bearer token, if their role is one of
     ALLOWED (or admin); 401 without a valid token, 403 for another role."""
@@ -223,22 +247,10 @@ def api_role(*allowed: Role) -> Callable[..., Viewer]:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Viewer:
-        web = web_of(request)
-        if credentials is None:
-            raise HTTPException(
-                401,
-                "send Authorization: Bearer TOKEN (make one with: engine users token NAME)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        with web.engine.connect() as connection:
-            person = users.by_token(connection, credentials.credentials)
-        if person is None:
-            raise HTTPException(
-                401, "unknown or replaced API token", headers={"WWW-Authenticate": "Bearer"}
-            )
-        if person.role not in allowed and person.role != "admin":
-            raise HTTPException(403, f"this API token's role ({person.role}) cannot do this")
-        return Viewer(person, None, web.config.web.language)
+        viewer = api_viewer(request, credentials.credentials if credentials else "")
+        if viewer.role not in allowed and viewer.role != "admin":
+            raise HTTPException(403, f"this API token's role ({viewer.role}) cannot do this")
+        return viewer
 
     return guard
 
