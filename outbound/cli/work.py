@@ -241,6 +241,12 @@ def orders_command(
     help="table for people, csv or json for programs; html (with --month): a page with charts. "
     "With --month, csv on stdout is the lift table; json and --output carry every section.",
 )
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["zh", "en"]),
+    help="The language of the html report (default: [web] language).",
+)
 @OUTPUT
 @click.pass_obj
 def report_command(
@@ -250,6 +256,7 @@ def report_command(
     campaign: str | None,
     by: str,
     fmt: str,
+    language: str | None,
     output_path: Path | None,
 ) -> None:
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
@@ -261,7 +268,9 @@ def report_command(
     from outbound.orders import worklists
 
     if month is not None or campaign is not None:
-        _lift_report(app, month, campaign, by, fmt, output_path)
+        _lift_report(
+            app, month, campaign, by, fmt, language or app.config.web.language, output_path
+        )
         return
     if fmt == "html":
         raise UserError("the html report is the month's results: give --month M")
@@ -292,16 +301,24 @@ SCORE_COLUMNS = {
 
 
 def _lift_report(
-    app: App, month: str | None, name: str | None, by: str, fmt: str, output_path: Path | None
+    app: App,
+    month: str | None,
+    name: str | None,
+    by: str,
+    fmt: str,
+    language: str,
+    output_path: Path | None,
 ) -> None:
     from outbound import output
     from outbound.results import monthly, verdict
+    from outbound.web.i18n import translator
 
     month = verdict.judged_month(app.engine, month)
     campaigns = list(_campaigns(app).values())
     report = monthly.build(app.config, app.engine, campaigns, month, by, name)
     if fmt == "html" or (output_path is not None and output_path.suffix.lower() == ".html"):
-        html = monthly.page(report)
+        titles = {c.name: c.spec.title or c.name for c in campaigns}
+        html = monthly.page(report, translator(language), language, titles)
         if output_path is None:
             click.echo(html)
         else:

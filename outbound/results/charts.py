@@ -1,10 +1,11 @@
 """Charts of a month's results as SVG text (matplotlib), to paste into a monthly report or show
 on a page: success rates with their 95% intervals, daily progress against quota, and a funnel
-from segment to success."""
+from segment to success. Their words come through SAY, the reader's translator."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 
 import matplotlib
 
@@ -19,13 +20,15 @@ plt.rcParams["svg.fonttype"] = "none"
 plt.rcParams["font.family"] = ["sans-serif"]
 GROUPS = (("assigned", "assigned", "#0b62c4"), ("reached", "reached", "#1d7a3e"))
 HOLDOUT = ("holdout", "holdout", "#8a96a3")
+Say = Callable[..., str]
 
 
-def rates(table: pd.DataFrame, title: str) -> str:
+def rates(table: pd.DataFrame, title: str, say: Say, titles: Mapping[str, str]) -> str:
     """Success rate of the assigned, reached and holdout lines of each row of a lift TABLE
-    (one row a campaign, or a region...), with 95% Wilson intervals as error bars."""
+    (one row a campaign, or a region...), with 95% Wilson intervals as error bars; campaigns
+    are labelled with their TITLES."""
     labels = [
-        str(c) if v == "all" else f"{c}\n{v}"
+        titles.get(c, str(c)) if v == "all" else f"{titles.get(c, c)}\n{v}"
         for c, v in zip(table["campaign"], table["value"], strict=True)
     ]
     figure = Figure(figsize=(max(6.0, 1.6 * len(labels) + 2), 3.6))
@@ -36,12 +39,12 @@ def rates(table: pd.DataFrame, title: str) -> str:
         low = (values - table[f"{column}_low"].astype(float)).fillna(0.0).clip(lower=0)
         high = (table[f"{column}_high"].astype(float) - values).fillna(0.0).clip(lower=0)
         positions = [i + (offset - 1) * width for i in range(len(labels))]
-        axes.bar(positions, values * 100, width, label=label, color=colour)
+        axes.bar(positions, values * 100, width, label=say(label), color=colour)
         axes.errorbar(
             positions, values * 100, yerr=[low * 100, high * 100], fmt="none", ecolor="#1d2733"
         )
     axes.set_xticks(range(len(labels)), labels)
-    axes.set_ylabel("success rate, %")
+    axes.set_ylabel(say("success rate, %"))
     axes.set_title(title)
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
@@ -62,16 +65,16 @@ def funnel(steps: list[tuple[str, int]], title: str) -> str:
     return _svg(figure)
 
 
-def progress(days: pd.DataFrame, title: str) -> str:
+def progress(days: pd.DataFrame, title: str, say: Say) -> str:
     """Each day's quota as a grey bar with the new items attempted that day over it."""
     figure = Figure(figsize=(max(6.0, 0.32 * len(days) + 2), 3.2))
     axes = figure.subplots()
     labels = [f"{day:%m-%d}" if hasattr(day, "month") else str(day) for day in days["day"]]
-    axes.bar(labels, days["quota"], 0.8, label="quota", color=HOLDOUT[2])
-    axes.bar(labels, days["attempted"], 0.5, label="attempted", color=GROUPS[0][2])
+    axes.bar(labels, days["quota"], 0.8, label=say("quota"), color=HOLDOUT[2])
+    axes.bar(labels, days["attempted"], 0.5, label=say("attempted"), color=GROUPS[0][2])
     if days.empty:
-        axes.text(0.5, 0.5, "no lists yet", ha="center", va="center", transform=axes.transAxes)
-    axes.set_ylabel("items")
+        axes.text(0.5, 0.5, say("no lists yet"), ha="center", va="center", transform=axes.transAxes)
+    axes.set_ylabel(say("items"))
     axes.set_title(title)
     axes.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0)
     axes.legend(frameon=False)

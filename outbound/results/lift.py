@@ -10,6 +10,13 @@ from dataclasses import dataclass
 Z95 = 1.959963984540054
 # Below this many holdout lines a rate of a few percent cannot be told from zero lift.
 MIN_HOLDOUT = 100
+# Why a lift is missing or doubtful, by code: the report's pages say them in their language.
+WARNINGS = {
+    "no_holdout": "no holdout: set holdout_percent to measure lift",
+    "none_assigned": "no line was assigned",
+    "small_holdout": "holdout of {holdout} lines: too small to tell a lift of a few points from "
+    "none (want {want} or more)",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,13 @@ class Lift:
     absolute: float | None
     relative: float | None
     p_value: float | None
-    warning: str | None
+    warning_code: str | None
+
+    @property
+    def warning(self) -> str | None:
+        if self.warning_code is None:
+            return None
+        return WARNINGS[self.warning_code].format(holdout=self.holdout.total, want=MIN_HOLDOUT)
 
 
 def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float]:
@@ -71,9 +84,9 @@ def lift(assigned: Rate, reached: Rate, holdout: Rate) -> Lift:
     absolute = relative = p_value = None
     warning = None
     if holdout.total == 0:
-        warning = "no holdout: set holdout_percent to measure lift"
+        warning = "no_holdout"
     elif assigned.total == 0:
-        warning = "no line was assigned"
+        warning = "none_assigned"
     else:
         assert assigned.rate is not None and holdout.rate is not None
         absolute = assigned.rate - holdout.rate
@@ -82,8 +95,5 @@ def lift(assigned: Rate, reached: Rate, holdout: Rate) -> Lift:
             assigned.successes, assigned.total, holdout.successes, holdout.total
         )
         if holdout.total < MIN_HOLDOUT:
-            warning = (
-                f"holdout of {holdout.total} lines: too small to tell a lift of a few points "
-                f"from none (want {MIN_HOLDOUT} or more)"
-            )
+            warning = "small_holdout"
     return Lift(assigned, reached, holdout, absolute, relative, p_value, warning)

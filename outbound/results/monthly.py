@@ -4,6 +4,7 @@ for a terminal, a workbook or JSON, and as one self-contained HTML page with SVG
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from outbound import output
 from outbound.config import Config
 from outbound.messages import scores
 from outbound.results import activity, charts, verdict
+from outbound.results.lift import MIN_HOLDOUT, WARNINGS
 from outbound.results.verdict import Judged
 from outbound.workspace.campaigns import Campaign, find_campaign
 
@@ -93,27 +95,50 @@ def build(
     )
 
 
-def figures(report: MonthReport) -> dict[str, Any]:
+def figures(report: MonthReport, say: charts.Say, titles: Mapping[str, str]) -> dict[str, Any]:
     """The month's charts, ready to go inline in a template: success rates, daily progress
-    against quota, and each judged campaign's funnel."""
+    against quota, and each judged campaign's funnel; words through SAY, campaigns by TITLES."""
     return {
-        "rates": Markup(charts.rates(report.lift, "success rate with 95% intervals")),
-        "progress": Markup(charts.progress(report.days, "daily progress against quota")),
+        "rates": Markup(
+            charts.rates(report.lift, say("success rate with 95% intervals"), say, titles)
+        ),
+        "progress": Markup(charts.progress(report.days, say("daily progress against quota"), say)),
         "funnels": [
-            (j.campaign, Markup(charts.funnel(j.funnel(), f"{j.campaign}: segment to success")))
+            (
+                j.campaign,
+                Markup(
+                    charts.funnel(
+                        [(say(step), count) for step, count in j.funnel()],
+                        say(
+                            "{campaign}: segment to success",
+                            campaign=titles.get(j.campaign, j.campaign),
+                        ),
+                    )
+                ),
+            )
             for j in report.judged
         ],
     }
 
 
-def page(report: MonthReport) -> str:
+def page(report: MonthReport, say: charts.Say, language: str, titles: Mapping[str, str]) -> str:
+    """The report as one HTML page in LANGUAGE (SAY its translator), campaigns by TITLES."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
     )
     return environment.get_template("month.html").render(
-        title=f"Campaigns of {report.month} judged on {report.judged_on}",
+        _=say,
+        language=language,
+        titles=titles,
+        warnings=WARNINGS,
+        want=MIN_HOLDOUT,
+        title=say(
+            "Campaigns of {month} judged on {judged_on}",
+            month=report.month,
+            judged_on=report.judged_on,
+        ),
         by=report.by,
         rows=output.records(report.lift),
         sections={name: output.records(table) for name, _, table in report.sections()[1:]},
-        **figures(report),
+        **figures(report, say, titles),
     )

@@ -196,6 +196,7 @@ def _flat(found: Lift) -> dict[str, object]:
         "relative_lift": _round(found.relative),
         "p_value": _round(found.p_value, 6),
         "warning": found.warning,
+        "warning_code": found.warning_code,
     }
 
 
