@@ -28,7 +28,9 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 def parse_month(text: str) -> str:
     if not MONTH.match(text):
-        raise UserError(f"month {text!r} is not of the form YYYY-MM, e.g. 2026-10")
+        raise UserError(
+            f"month {text!r} is not of the form YYYY-MM, e.g. 2026-10", "bad_month", month=text
+        )
     return text
 
 
@@ -78,7 +80,8 @@ def latest_month(engine: sa.Engine) -> str:
     months = loaded_months(engine)
     if not months:
         raise UserError(
-            "no extract is loaded yet; import one with: engine import FILE --month YYYY-MM"
+            "no extract is loaded yet; import one with: engine import FILE --month YYYY-MM",
+            "no_extract",
         )
     return months[-1]
 
@@ -132,11 +135,13 @@ def _snapshot(
     if not path.is_file():
         raise UserError(
             f"{path}: the snapshot of {month} is missing from var/; import the extract again "
-            "with --replace"
+            "with --replace",
+            "snapshot_missing",
+            month=month,
         )
     why = stale(config, entry)
     if why is not None:
-        raise UserError(f"{month}: {why}. {fix(entry)}")
+        raise UserError(f"{month}: {why}. {fix(entry)}", "snapshot_stale", month=month)
     read = (
         None
         if columns is None

@@ -78,7 +78,9 @@ def judge(
     if not campaign.spec.success:
         raise UserError(
             f"{shown} has no success rule, so nothing can say whether it worked; add one, "
-            'e.g. success = "calls_30d > 0"'
+            'e.g. success = "calls_30d > 0"',
+            "no_success_rule",
+            campaign=campaign.spec.title or campaign.name,
         )
     success_rule = compile_rule(
         campaign.spec.success, config.extract.column_types(), source=f"{shown}: success"
@@ -91,7 +93,11 @@ def judge(
     if judged_on is None:
         raise UserError(
             f"{campaign.name} of {month} is judged on {after}'s extract, which is not loaded; "
-            f"import it: engine import FILE --month {after}"
+            f"import it: engine import FILE --month {after}",
+            "judged_month_missing",
+            campaign=campaign.spec.title or campaign.name,
+            month=month,
+            after=after,
         )
     needed = sorted(success_rule.prev_columns | {LINE_ID, "region"})
     before = snapshots.load_month(config, engine, month, needed)
@@ -146,7 +152,8 @@ def with_success(campaigns: list[Campaign]) -> list[Campaign]:
     if not chosen:
         raise UserError(
             "no campaign has a success rule; add one to a campaign file, "
-            'e.g. success = "calls_30d > 0"'
+            'e.g. success = "calls_30d > 0"',
+            "no_success_rules",
         )
     return chosen
 
@@ -155,7 +162,9 @@ def lift_table(lines: pd.DataFrame, by: str = "campaign") -> pd.DataFrame:
     """The lift of the assigned lines over the holdout, for the whole campaign or each value of
     BY (region, script, agent, attempts), as one row each."""
     if by not in BREAKDOWNS:
-        raise UserError(f"unknown breakdown {by!r}; by: {', '.join(BREAKDOWNS)}")
+        raise UserError(
+            f"unknown breakdown {by!r}; by: {', '.join(BREAKDOWNS)}", "unknown_breakdown", by=by
+        )
     assigned = lines[lines["group"] == "assigned"]
     holdout = lines[lines["group"] == "holdout"]
     if by == "campaign":
