@@ -20,6 +20,9 @@ from outbound.store.models import Agent, User
 
 Role = Literal["agent", "supervisor", "marketing", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
+# Roles that see customers' numbers in full; marketing sees them masked, and may not select
+# lines by them either (rules.grants).
+SEES_NUMBERS: frozenset[Role] = frozenset({"agent", "supervisor", "admin"})
 USERS = cast(sa.Table, User.__table__)
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
