@@ -1,5 +1,7 @@
 """The one exception type for what a user did wrong; everything else is a bug."""
 
+from __future__ import annotations
+
 
 class UserError(Exception):
     """A problem the user can fix: the message names the file, row, column or field and what
@@ -10,6 +12,11 @@ class UserError(Exception):
     def __init__(self, message: str, code: str | None = None, **values: object) -> None:
         super().__init__(message)
         self.message, self.code, self.values = message, code, values
+
+    @classmethod
+    def of(cls, code: str, text: str, **values: object) -> UserError:
+        """The refusal CODE whose command-line message is TEXT with VALUES filled in."""
+        return cls(text.format(**values), code, **values)
 
     def __str__(self) -> str:
         return self.message

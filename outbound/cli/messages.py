@@ -48,6 +48,8 @@ def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_r
             f"{marketing[0]:%H:%M}–{marketing[1]:%H:%M}, service {service[0]:%H:%M}–"
             f"{service[1]:%H:%M})"
         )
+    if wave.held_paused:
+        click.echo(f"  {wave.held_paused} messages held: their campaign is paused")
     if wave.stopped:
         raise click.ClickException(f"the wave stopped: {wave.stopped}")
 

@@ -182,6 +182,26 @@ def _byte_at(at: np.ndarray, ends: np.ndarray, data: np.ndarray) -> np.ndarray:
     return np.where(at < ends, data[np.minimum(at, len(data) - 1)], 0).astype(np.uint8)
 
 
+def dialable(e164: str, country: str = REGION) -> str:
+    """E164 as an agent in COUNTRY dials it: a Chinese fixed line with its trunk 0 and area code
+    apart (+869343955739 → 0934-3955739), a mobile in groups (139 1234 5678), another country's
+    number in its national form; a number of elsewhere as dialled from COUNTRY. A value that is
+    no phone number comes back as it was."""
+    try:
+        number = phonenumbers.parse(e164, country)
+    except phonenumbers.NumberParseException:
+        return e164
+    if not phonenumbers.is_valid_number(number):
+        return e164
+    if phonenumbers.region_code_for_number(number) != country:
+        return phonenumbers.format_out_of_country_calling_number(number, country)
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if country == REGION and area:
+        nsn = phonenumbers.national_significant_number(number)
+        return f"0{nsn[:area]}-{nsn[area:]}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def phone_types(phones: pa.Array | pa.ChunkedArray) -> pa.Array:
     """mobile, fixed or unknown for each E.164 number as normalise_phones writes it, by
     phonenumbers' number types (unknown where a country's plan does not tell them apart, as in

@@ -23,6 +23,7 @@ from outbound.messages.channels import Channel, Outgoing, TransportError
 from outbound.messages.channels.dryrun import DryRun
 from outbound.messages.ratelimit import RateLimit
 from outbound.store import locks, orders
+from outbound.workspace.campaigns import load_campaigns
 
 # Answers lost or 5xx one after another mean the provider is down, not these messages.
 UNKNOWN_IN_A_ROW = 3
@@ -35,6 +36,7 @@ CLAIM_BATCH = 100
 class Wave:
     counts: Counter[str] = field(default_factory=Counter)
     waiting_for_window: int = 0
+    held_paused: int = 0
     stopped: str | None = None
     settled_after_crash: int = 0
     still_unknown: int = 0
@@ -106,8 +108,11 @@ def _wave(
     with engine.connect() as connection:
         due = outbox.due(connection, now, day, campaign)
         barred = suppression.barred(connection)
-    rows = [row for row in due.to_dict("records") if _open(config, row, now)]
-    wave.waiting_for_window = len(due) - len(rows)
+    paused = {c.name for c in load_campaigns(config)[0] if c.spec.paused}
+    running = [row for row in due.to_dict("records") if row["campaign"] not in paused]
+    rows = [row for row in running if _open(config, row, now)]
+    wave.held_paused = len(due) - len(running)
+    wave.waiting_for_window = len(running) - len(rows)
     # The rate protects a carrier; the dry-run file needs none.
     rate = config.channels.rate_per_second if channel.name != "dryrun" else 1e9
     limit = RateLimit(rate)

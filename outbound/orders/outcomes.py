@@ -16,8 +16,9 @@ from outbound.config import Config, Disposition
 from outbound.contact import policy, suppression
 from outbound.errors import UserError
 from outbound.messages import scores
+from outbound.orders.undo import Before
 from outbound.store import orders
-from outbound.store.orders import BUMP, ORDERS
+from outbound.store.orders import BUMP, EVENTS, ORDERS
 from outbound.workspace.campaigns import Campaign
 
 
@@ -54,7 +55,7 @@ def record(
         campaign = campaigns.get(order["campaign"])
         reason = _reason(config, campaign, order, disposition, reason)
         actor = by or agent or "console"  # who acted, never the order's agent by default
-        orders.log(
+        outcome_event = orders.log(
             connection,
             order_id,
             now,
@@ -73,7 +74,7 @@ def record(
             "callback_at": None,
             "next_attempt_at": None,
         }
-        follow_up = None
+        follow_up, suppressed = None, False
         if order["channel"] != "followup":
             changes |= {"attempts": order["attempts"] + 1, "last_contact_at": now}
         match disposition.effect:
@@ -88,7 +89,7 @@ def record(
             case "wrong_number" | "do_not_call":
                 changes |= _closed(now, disposition.effect)
                 with Session(bind=connection) as session:
-                    suppression.add(
+                    suppressed = suppression.add(
                         session,
                         order["phone"],
                         disposition.effect,
@@ -105,8 +106,19 @@ def record(
         )
         if changes.get("state") == "done":
             orders.log(connection, order_id, now, actor, "closed", changes["result"])
-        scores.after_call(
+        survey = scores.after_call(
             connection, campaign, order, disposition, now.astimezone(config.tz).date(), now
+        )
+        before = Before(
+            {column: order[column] for column in changes},
+            order["version"] + 1,
+            follow_up,
+            suppressed,
+            survey,
+        )
+        # Kept for an undo (orders.undo), once all the outcome set off is known.
+        connection.execute(
+            sa.update(EVENTS).where(EVENTS.c.id == outcome_event).values(replaced=before.detail())
         )
     return Recorded(
         order_id,
@@ -178,27 +190,46 @@ def _check_open(order: dict[str, Any], agent: str | None, now: dt.datetime, tz: 
     number, state = order["id"], order["state"]
     if state in orders.CLOSED_STATES:
         when = order["closed_at"] and order["closed_at"].astimezone(tz)
-        raise UserError(
-            f"work order {number} is already closed ({state}"
-            + (f", {order['result']}" if order["result"] else "")
-            + (f", {when:%Y-%m-%d %H:%M}" if when else "")
-            + "); a second outcome is refused. Ask a supervisor if the first one was wrong."
+        how = ", ".join(filter(None, [state, order["result"], when and f"{when:%Y-%m-%d %H:%M}"]))
+        raise UserError.of(
+            "order_closed",
+            "work order {order} is already closed ({how}); a second outcome is refused. Ask a "
+            "supervisor if the first one was wrong.",
+            order=number,
+            how=how,
+            when=f"{when:%Y-%m-%d %H:%M}" if when else "",
         )
     if state == "returned":
-        raise UserError(f"work order {number} was given back; the next run reassigns it")
+        raise UserError.of(
+            "order_given_back",
+            "work order {order} was given back; the next run reassigns it",
+            order=number,
+        )
     waiting = order["callback_at"] or order["next_attempt_at"]
     retry_early = order["callback_at"] is None and waiting is not None and now < waiting
     if state == "in_progress" or retry_early:
-        waiting = waiting and waiting.astimezone(tz)
-        raise UserError(
-            f"work order {number} waits for its next attempt"
-            + (f" at {waiting:%Y-%m-%d %H:%M}" if waiting else "")
-            + "; it comes back on a list then, so this outcome would count an extra attempt"
+        if not waiting:
+            raise UserError.of(
+                "order_waits",
+                "work order {order} waits for its next attempt; it comes back on a list then, "
+                "so this outcome would count an extra attempt",
+                order=number,
+            )
+        raise UserError.of(
+            "order_waits_until",
+            "work order {order} waits for its next attempt at {time}; it comes back on a list "
+            "then, so this outcome would count an extra attempt",
+            order=number,
+            time=f"{waiting.astimezone(tz):%Y-%m-%d %H:%M}",
         )
     if agent is not None and order["agent_id"] not in (None, agent):
-        raise UserError(
-            f"work order {number} is on {order['agent_id']}'s list, not {agent}'s; "
-            "record it as that agent, or ask a supervisor to move it"
+        raise UserError.of(
+            "order_of_another_agent",
+            "work order {order} is on {holder}'s list, not {agent}'s; record it as that agent, "
+            "or ask a supervisor to move it",
+            order=number,
+            holder=order["agent_id"],
+            agent=agent,
         )
 
 
@@ -218,12 +249,21 @@ def _reason(
         return reason
     listed = ", ".join(f"{code} ({label})" for code, label in reasons.items())
     if reason is None and disposition.category == "reached" and disposition.effect != "callback":
-        raise UserError(
-            f"campaign {order['campaign']} asks for the reason with a reached customer: "
-            f"add --reason, one of {listed}"
+        raise UserError.of(
+            "reason_needed",
+            "campaign {campaign} asks for the reason with a reached customer: add --reason, one "
+            "of {listed}",
+            campaign=order["campaign"],
+            listed=listed,
         )
     if reason is not None and reason not in reasons:
-        raise UserError(f"unknown reason {reason!r} for {order['campaign']}; use one of {listed}")
+        raise UserError.of(
+            "reason_unknown",
+            "unknown reason {reason!r} for {campaign}; use one of {listed}",
+            reason=reason,
+            campaign=order["campaign"],
+            listed=listed,
+        )
     return reason
 
 
@@ -243,13 +283,22 @@ def _callback(
 ) -> dict[str, Any]:
     hours = config.policy.calling_hours
     if at is None:
-        raise UserError("a callback needs its time: add --callback-at 'YYYY-MM-DD HH:MM'")
-    if at <= now:
-        raise UserError(f"--callback-at {at:%Y-%m-%d %H:%M} is not in the future")
-    if not policy.within_hours(at, hours, config.tz):
         raise UserError(
-            f"--callback-at {at:%H:%M} is outside calling hours "
-            f"{hours[0]:%H:%M}–{hours[1]:%H:%M}; pick a time within them"
+            "a callback needs its time: add --callback-at 'YYYY-MM-DD HH:MM'", "callback_needs_time"
+        )
+    if at <= now:
+        raise UserError.of(
+            "callback_past",
+            "--callback-at {time} is not in the future",
+            time=f"{at:%Y-%m-%d %H:%M}",
+        )
+    if not policy.within_hours(at, hours, config.tz):
+        raise UserError.of(
+            "callback_outside_hours",
+            "--callback-at {time} is outside calling hours {start}–{end}; pick a time within them",
+            time=f"{at:%H:%M}",
+            start=f"{hours[0]:%H:%M}",
+            end=f"{hours[1]:%H:%M}",
         )
     return {"callback_at": at, "next_attempt_at": None} | _still_today(config, order, at)
 

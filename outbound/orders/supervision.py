@@ -1,6 +1,7 @@
 """What supervisors do with their teams' work: move an order to another agent, urge the one who
-has it, and read the team's progress, the orders near their deadline and the absent agents'
-work. Each change is one transaction on one work order, logged as an event."""
+has it, cancel an agent's absence, and read the team's progress, the orders near their deadline
+(with the customer) and the absent agents' work. Each change is one transaction, logged as an
+event of the orders it touches."""
 
 from __future__ import annotations
 
@@ -34,6 +35,25 @@ class Reassigned:
     state: str
 
 
+class Stale(UserError):
+    """An order that changed since the supervisor's page showed it: the change is refused, so
+    that nobody moves work they have not seen as it is."""
+
+    def __init__(self, order_id: int, state: str, holder: str | None) -> None:
+        self.order_id, self.state, self.holder = order_id, state, holder
+        super().__init__(
+            f"work order {order_id} changed since the page was shown (now {state}, "
+            f"{holder or 'nobody'}'s); look at it again"
+        )
+
+
+@dataclass(frozen=True)
+class CancelledAbsence:
+    agent_id: str
+    day: dt.date
+    moved: int  # orders the day's run had moved off the agent's list already
+
+
 def reassign(
     config: Config,
     engine: sa.Engine,
@@ -44,23 +64,34 @@ def reassign(
     now: dt.datetime,
     *,
     within: set[str] | None = None,
+    seen_version: int | None = None,
 ) -> Reassigned:
     """Give ORDER_ID to TO_AGENT (one of WITHIN, when given), present today; an order open,
     assigned or returned goes onto their list today, one waiting for its retry keeps waiting.
-    Its script is rendered again for TO_AGENT, since it says who is calling."""
+    Its script is rendered again for TO_AGENT, since it says who is calling. With SEEN_VERSION,
+    an order written since it was read at that version is refused as Stale."""
     today = now.astimezone(config.tz).date()
     rendered = _script_for(config, engine, campaigns, order_id, to_agent)
     with engine.begin() as connection:
         order = _locked(connection, order_id)
+        if seen_version is not None and order["version"] != seen_version:
+            raise Stale(order_id, order["state"], order["agent_id"] or order["owner_id"])
         _check_open(order)
         if order["channel"] != "call":
             raise UserError(
                 f"work order {order_id} is a {order['channel']} order, not a call; "
-                "it is not on an agent's list"
+                "it is not on an agent's list",
+                "work_order_not_a_call",
+                order=order_id,
             )
         _check_agent(connection, to_agent, today, within)
         if order["agent_id"] == to_agent:
-            raise UserError(f"work order {order_id} is already {to_agent}'s")
+            raise UserError(
+                f"work order {order_id} is already {to_agent}'s",
+                "work_order_already_theirs",
+                order=order_id,
+                agent=to_agent,
+            )
         changes: dict[str, Any] = {"agent_id": to_agent}
         if rendered is not None:
             changes |= {"text": rendered.texts[0], "script_version": rendered.versions[0]}
@@ -82,7 +113,11 @@ def urge(engine: sa.Engine, order_id: int, by: str, now: dt.datetime) -> str:
         _check_open(order)
         target = order["agent_id"] or order["department"]
         if target is None:
-            raise UserError(f"work order {order_id} has nobody to urge; reassign it first")
+            raise UserError(
+                f"work order {order_id} has nobody to urge; reassign it first",
+                "work_order_nobody_to_urge",
+                order=order_id,
+            )
         supervisor = connection.scalar(
             sa.select(Agent.supervisor).where(Agent.agent_id == order["agent_id"])
         )
@@ -130,27 +165,53 @@ def _locked(connection: sa.Connection, order_id: int) -> dict[str, Any]:
     query = sa.select(ORDERS).where(ORDERS.c.id == order_id).with_for_update()
     row = connection.execute(query).mappings().first()
     if row is None:
-        raise UserError(f"no work order {order_id}")
+        raise UserError(f"no work order {order_id}", "no_work_order", order=order_id)
     return dict(row)
 
 
 def _check_open(order: dict[str, Any]) -> None:
     if order["state"] in orders.CLOSED_STATES:
         raise UserError(
-            f"work order {order['id']} is already closed ({order['result'] or order['state']})"
+            f"work order {order['id']} is already closed ({order['result'] or order['state']})",
+            "work_order_closed",
+            order=order["id"],
         )
+
+
+def check_agent(engine: sa.Engine, agent_id: str, day: dt.date, within: set[str] | None) -> None:
+    """Refuse AGENT_ID as who gets work on DAY: not one of WITHIN, not active, or absent."""
+    with engine.connect() as connection:
+        _check_agent(connection, agent_id, day, within)
 
 
 def _check_agent(
     connection: sa.Connection, agent_id: str, day: dt.date, within: set[str] | None
 ) -> None:
+    if not agent_id:
+        raise UserError("choose the agent who gets the work", "choose_an_agent")
     if within is not None and agent_id not in within:
-        raise UserError(f"{agent_id!r} is not an agent of your team")
+        raise not_in_team(agent_id)
     if not connection.scalar(sa.select(Agent.active).where(Agent.agent_id == agent_id)):
-        raise UserError(f"no active agent {agent_id!r}; see engine agents list")
+        raise UserError(
+            f"no active agent {agent_id!r}; see engine agents list",
+            "no_active_agent",
+            agent=agent_id,
+        )
     absent = sa.select(Absence.reason).where(Absence.agent_id == agent_id, Absence.day == day)
     if connection.execute(absent).first() is not None:
-        raise UserError(f"{agent_id} is absent on {day}; pick an agent at work")
+        raise UserError(
+            f"{agent_id} is absent on {day}; pick an agent at work",
+            "agent_absent",
+            agent=agent_id,
+            day=day,
+        )
+
+
+def not_in_team(agent_id: str) -> UserError:
+    """The refusal of AGENT_ID, who is not of the supervisor's teams."""
+    return UserError(
+        f"{agent_id!r} is not an agent of your team", "agent_not_in_team", agent=agent_id
+    )
 
 
 def _list_today(
@@ -167,6 +228,53 @@ def _list_today(
             day=day, order_id=order["id"], agent_id=agent_id, campaign=order["campaign"], new=False
         )
     )
+
+
+def cancel_absence(
+    engine: sa.Engine,
+    agent_id: str,
+    day: dt.date,
+    by: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    *,
+    within: set[str] | None = None,
+) -> CancelledAbsence:
+    """AGENT_ID (one of WITHIN, when given) is at work on DAY after all: today or later, so
+    that what a past day's run did stays explained. Orders the day's run moved off their list
+    because of the absence stay where they went (a supervisor moves back what should come
+    back); each gets an event saying BY cancelled the absence."""
+    if within is not None and agent_id not in within:
+        raise not_in_team(agent_id)
+    if day < now.astimezone(tz).date():
+        raise UserError(
+            f"{day} is past: an absence of a past day stays as it was recorded",
+            "absence_past",
+            day=day,
+        )
+    marked = sa.select(Absence.reason).where(Absence.agent_id == agent_id, Absence.day == day)
+    with engine.begin() as connection:
+        if connection.execute(marked.with_for_update()).first() is None:
+            raise UserError(
+                f"{agent_id} is not marked absent on {day}",
+                "absence_not_marked",
+                agent=agent_id,
+                day=day,
+            )
+        connection.execute(
+            sa.delete(Absence).where(Absence.agent_id == agent_id, Absence.day == day)
+        )
+        moved = list(
+            connection.scalars(
+                sa.select(EVENTS.c.order_id).where(
+                    EVENTS.c.kind == "absent", EVENTS.c.detail == f"{agent_id} is absent on {day}"
+                )
+            )
+        )
+        for order_id in moved:
+            detail = f"{agent_id}'s absence on {day} cancelled"
+            orders.log(connection, order_id, now, by, "absence_cancelled", None, detail)
+    return CancelledAbsence(agent_id, day, len(moved))
 
 
 def in_team(connection: sa.Connection, order_id: int, team: set[str] | None) -> bool:
@@ -225,9 +333,12 @@ def near_deadline(
     deadline first, with `overdue` and `holder`; or just ORDER_ID, near or not."""
     query = sa.select(
         ORDERS.c.id,
+        ORDERS.c.version,
         ORDERS.c.campaign,
         ORDERS.c.channel,
         ORDERS.c.line_id,
+        ORDERS.c.phone,
+        ORDERS.c.month,
         ORDERS.c.state,
         ORDERS.c.agent_id,
         ORDERS.c.department,

@@ -20,7 +20,7 @@ from outbound.store.orders import EVENTS, ORDERS
 from outbound.workspace.campaigns import Campaign
 
 # The events an agent reads in a line's history; the run's own bookkeeping is left out.
-HISTORY_KINDS = ("outcome", "returned", "warned", "urged", "escalated", "expired")
+HISTORY_KINDS = ("outcome", "undone", "returned", "warned", "urged", "escalated", "expired")
 
 LIST_COLUMNS = [
     "item",
@@ -51,7 +51,11 @@ def calls(
 
 def _known(connection: sa.Connection, agent: str) -> None:
     if connection.execute(sa.select(Agent.agent_id).where(Agent.agent_id == agent)).first() is None:
-        raise UserError(f"no agent {agent!r} in the roster; see engine agents list")
+        raise UserError(
+            f"no agent {agent!r} in the roster; see engine agents list",
+            "unknown_agent",
+            agent=agent,
+        )
 
 
 def listing(
@@ -103,7 +107,9 @@ def report(
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
     quota attainment and overdue."""
     if connection.execute(sa.select(Run.day).where(Run.day == day)).first() is None:
-        raise UserError(f"no run for {day} yet; run it with: engine run --date {day}")
+        raise UserError(
+            f"no run for {day} yet; run it with: engine run --date {day}", "no_run_yet", day=day
+        )
     items = orders.LIST_ITEMS
     listed = orders.frame(
         connection,
@@ -178,6 +184,7 @@ _LIST_READ = [
         "due_at",
         "next_attempt_at",
         "text",
+        "month",
     )
 ]
 _TODAYS_CALLS = sa.select(*_LIST_READ).where(
@@ -186,6 +193,39 @@ _TODAYS_CALLS = sa.select(*_LIST_READ).where(
     ORDERS.c.assigned_on == sa.bindparam("day"),
 )
 _ORDER_ROW = sa.select(*_LIST_READ).where(ORDERS.c.id == sa.bindparam("order_id"))
+_DAYS_ORDERS = (
+    sa.select(*_LIST_READ)
+    .join(orders.LIST_ITEMS, orders.LIST_ITEMS.c.order_id == ORDERS.c.id)
+    .where(
+        orders.LIST_ITEMS.c.day == sa.bindparam("day"),
+        orders.LIST_ITEMS.c.agent_id == sa.bindparam("agent"),
+        sa.or_(ORDERS.c.state != "assigned", ORDERS.c.assigned_on != sa.bindparam("day")),
+    )
+    .order_by(ORDERS.c.id)
+)
+_DONE = (
+    sa.select(
+        EVENTS.c.id.label("event"),
+        EVENTS.c.order_id,
+        EVENTS.c.at,
+        EVENTS.c.actor,
+        EVENTS.c.code,
+        ORDERS.c.campaign,
+        ORDERS.c.line_id,
+        ORDERS.c.phone,
+        ORDERS.c.month,
+    )
+    .join(orders.LIST_ITEMS, orders.LIST_ITEMS.c.order_id == EVENTS.c.order_id)
+    .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
+    .where(
+        orders.LIST_ITEMS.c.day == sa.bindparam("day"),
+        orders.LIST_ITEMS.c.agent_id == sa.bindparam("agent"),
+        EVENTS.c.kind == "outcome",
+        EVENTS.c.at >= sa.bindparam("start"),
+        EVENTS.c.at < sa.bindparam("end"),
+    )
+    .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
+)
 _LINE_HISTORY = (
     sa.select(
         ORDERS.c.line_id,
@@ -257,6 +297,22 @@ def todays_calls(
         )
 
     return sorted(rows, key=key)
+
+
+def finished_today(connection: sa.Connection, agent: str, day: dt.date) -> list[dict[str, Any]]:
+    """The orders of AGENT's list of DAY no longer on it (closed, waiting for another day,
+    given back), with the columns of todays_calls."""
+    return _dicts(connection.execute(_DAYS_ORDERS, {"agent": agent, "day": day}))
+
+
+def done_today(
+    connection: sa.Connection, agent: str, day: dt.date, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The outcomes recorded on DAY for the orders of AGENT's list of DAY, newest first: the
+    event, its order, when, who, the code, and the order's campaign, line and phone."""
+    start = dt.datetime.combine(day, dt.time(), tz)
+    parameters = {"agent": agent, "day": day, "start": start, "end": start + dt.timedelta(days=1)}
+    return _dicts(connection.execute(_DONE, parameters))
 
 
 def order_row(connection: sa.Connection, order_id: int) -> dict[str, Any] | None:

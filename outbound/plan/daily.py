@@ -127,7 +127,11 @@ def active(config: Config, day: dt.date) -> tuple[list[Campaign], dict[str, Segm
             + "\n  ".join(messages)
         )
     if not running:
-        raise UserError(f"no campaign runs on {day}; see start and end in campaigns/*.toml")
+        paused = [c.name for c in campaigns if c.spec.paused]
+        why = f" ({', '.join(paused)} paused)" if paused else ""
+        raise UserError(
+            f"no campaign runs on {day}{why}; see start, end and paused in campaigns/*.toml"
+        )
     return running, {c.name: by_name[c.spec.segment] for c in running}
 
 
@@ -370,6 +374,8 @@ def preview_messages(
     campaigns, chosen = active(config, day)
     campaign = next((c for c in campaigns if c.name == name), None)
     if campaign is None:
+        if any(c.name == name and c.spec.paused for c in load_campaigns(config)[0]):
+            raise UserError(f"{name} is paused: it sends nothing until it is resumed")
         running = ", ".join(c.name for c in campaigns)
         raise UserError(f"no campaign {name!r} runs on {day}; running: {running}")
     if campaign.spec.channel == "call":

@@ -42,7 +42,10 @@ def load_months(
         loaded = snapshots.loaded_months(engine)
         raise UserError(
             f"no extract is loaded for {month}; loaded months: {', '.join(loaded) or 'none'}. "
-            f"Import one with: engine import FILE --month {month}"
+            f"Import one with: engine import FILE --month {month}",
+            "month_not_loaded",
+            month=month,
+            loaded=", ".join(loaded) or "-",
         )
     warnings = []
     previous = None

@@ -1,4 +1,5 @@
-"""RuleError: a problem in a rule, shown with the rule's line and a caret under the place."""
+"""RuleError: a problem in a rule, shown with the rule's line and a caret under the place; its
+code and values let a page say the reason and the hint in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,21 +12,54 @@ from outbound.rules.tree import Span
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-class Problem(Exception):
-    """A problem found while compiling, before the source's name is known."""
+class TypeName(str):
+    """A value type ("str", "int", ...) among a sentence's values: a catalog text says it in its
+    language with a format spec that maps each type, as in `{type:str=文本|int=数字|...}`."""
 
-    def __init__(self, reason: str, span: Span, hint: str | None = None) -> None:
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return dict(pair.split("=", 1) for pair in spec.split("|"))[self]
+
+
+class Problem(Exception):
+    """A problem found while compiling, before the source's name is known. CODE names the
+    reason's sentence and HINT_CODE the hint's in the refusals catalogs; VALUES fill both."""
+
+    def __init__(
+        self,
+        reason: str,
+        span: Span,
+        hint: str | None = None,
+        *,
+        code: str,
+        hint_code: str | None = None,
+        **values: object,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.span = span
         self.hint = hint
+        self.code = code
+        self.hint_code = hint_code
+        self.values = values
 
 
 class RuleError(UserError):
     """A rule that cannot be compiled; `message` shows the place with a caret."""
 
     def __init__(
-        self, reason: str, *, source: str, text: str, start: int, end: int, hint: str | None = None
+        self,
+        reason: str,
+        *,
+        source: str,
+        text: str,
+        start: int,
+        end: int,
+        hint: str | None = None,
+        code: str | None = None,
+        hint_code: str | None = None,
+        **values: object,
     ) -> None:
         self.reason = reason
         self.source = source
@@ -33,8 +67,9 @@ class RuleError(UserError):
         self.start = start
         self.end = max(end, start)
         self.hint = hint
+        self.hint_code = hint_code
         self.line, self.column = line_and_column(text, start)
-        super().__init__(_render(self))
+        super().__init__(_render(self), code, **values)
 
     @classmethod
     def from_problem(cls, problem: Problem, source: str, text: str) -> RuleError:
@@ -45,7 +80,28 @@ class RuleError(UserError):
             start=problem.span.start,
             end=problem.span.end,
             hint=problem.hint,
+            code=problem.code,
+            hint_code=problem.hint_code,
+            **problem.values,
         )
+
+    @property
+    def hint_refusal(self) -> UserError | None:
+        """The hint as a refusal of its own, for a page to say in its language as it says the
+        error; None without a hint."""
+        if not self.hint:
+            return None
+        return UserError(self.hint, self.hint_code, **self.values)
+
+
+def excerpt(error: RuleError) -> str:
+    """The rule's line where ERROR is and, below it, carets under the place: what `message`
+    shows between the reason and the hint, for a page that says the reason in its language."""
+    line_start = line_starts(error.text)[error.line - 1]
+    shown = _NEWLINE.split(error.text[line_start:], maxsplit=1)[0].replace("\t", " ")
+    before = shown[: error.column]
+    underlined = shown[error.column : error.column + (error.end - error.start)]
+    return f"{shown}\n{' ' * display_width(before)}{'^' * max(1, display_width(underlined))}"
 
 
 def line_starts(text: str) -> list[int]:
@@ -66,18 +122,9 @@ def display_width(text: str) -> int:
 
 
 def _render(error: RuleError) -> str:
-    starts = line_starts(error.text)
-    line_start = starts[error.line - 1]
-    line_text = _NEWLINE.split(error.text[line_start:], maxsplit=1)[0]
-    shown = line_text.replace("\t", " ")
-    before = shown[: error.column]
-    underlined = shown[error.column : error.column + (error.end - error.start)]
-    where = f"{error.source}: " if len(starts) == 1 else f"{error.source}: line {error.line}: "
-    lines = [
-        f"{where}{error.reason}",
-        f"    {shown}",
-        f"    {' ' * display_width(before)}{'^' * max(1, display_width(underlined))}",
-    ]
+    single = len(line_starts(error.text)) == 1
+    where = f"{error.source}: " if single else f"{error.source}: line {error.line}: "
+    lines = [f"{where}{error.reason}", *(f"    {line}" for line in excerpt(error).split("\n"))]
     if error.hint:
         lines.append(f"  {error.hint}")
     return "\n".join(lines)

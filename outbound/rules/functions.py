@@ -13,6 +13,7 @@ class Function:
     description: str
     args: tuple[frozenset[str], ...]  # the value types each argument accepts
     result: ValueType
+    usage_code: str  # the usage as a page says it, from the refusals catalogs
     literal_text_last: bool = False  # the last argument must be a text in quotes
 
 
@@ -26,16 +27,28 @@ SIGNATURES: dict[str, Function] = {
         "calendar months from the date's month to the run date's month",
         (_TIME,),
         "int",
+        "rule_usage_months_since",
     ),
     "days_since": Function(
-        "days_since(date)", "whole days from the date to the run date", (_TIME,), "int"
+        "days_since(date)",
+        "whole days from the date to the run date",
+        (_TIME,),
+        "int",
+        "rule_usage_days_since",
     ),
-    "is_null": Function("is_null(value)", "true where the value is missing", (_ANY,), "bool"),
+    "is_null": Function(
+        "is_null(value)",
+        "true where the value is missing",
+        (_ANY,),
+        "bool",
+        "rule_usage_is_null",
+    ),
     "contains": Function(
         "contains(text_column, 'text')",
         "true where the column contains the text (case-sensitive)",
         (_TEXT, _TEXT),
         "bool",
+        "rule_usage_contains",
         literal_text_last=True,
     ),
     "startswith": Function(
@@ -43,11 +56,13 @@ SIGNATURES: dict[str, Function] = {
         "true where the column starts with the text (case-sensitive)",
         (_TEXT, _TEXT),
         "bool",
+        "rule_usage_startswith",
         literal_text_last=True,
     ),
 }
 
 DATE_USAGE = "date('YYYY-MM-DD')"
+DATE_USAGE_CODE = "rule_usage_date"
 
 FUNCTIONS: dict[str, str] = {
     **{name: f"{f.usage}: {f.description}" for name, f in SIGNATURES.items()},

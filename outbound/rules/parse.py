@@ -10,8 +10,8 @@ import math
 import re
 from collections.abc import Mapping
 
-from outbound.rules.errors import Problem
-from outbound.rules.functions import DATE_USAGE, FUNCTIONS, SIGNATURES
+from outbound.rules.errors import Problem, TypeName
+from outbound.rules.functions import DATE_USAGE, DATE_USAGE_CODE, FUNCTIONS, SIGNATURES
 from outbound.rules.syntax import Positions, parse_expression
 from outbound.rules.tree import (
     NUMBER_TYPES,
@@ -41,7 +41,10 @@ ALLOWED = (
     "== != < <= > >=, in [...], not in [...], and, or, not, + - * /, parentheses and "
     f"the functions {', '.join(name for name in SIGNATURES)}."
 )
+ALLOWED_CODE = "rule_hint_allowed"
+_FUNCTION_NAMES = ", ".join([*SIGNATURES, "date"])
 LIST_EXAMPLE = "e.g. region in ['镇原县', '环县']"
+LIST_EXAMPLE_CODE = "rule_hint_list_example"
 
 _WORDS: dict[str, str] = {
     "str": "text",
@@ -65,19 +68,29 @@ _ARITH: dict[type[ast.operator], ArithOp] = {
     ast.Mult: "*",
     ast.Div: "/",
 }
-_OPERATOR_HINTS: dict[type[ast.AST], tuple[str, str | None]] = {
-    ast.BitAnd: ("'&'", "write 'and'"),
-    ast.BitOr: ("'|'", "write 'or'"),
-    ast.Invert: ("'~'", "write 'not'"),
-    ast.BitXor: ("'^'", None),
-    ast.LShift: ("'<<'", None),
-    ast.RShift: ("'>>'", None),
-    ast.Pow: ("'**'", None),
-    ast.FloorDiv: ("'//'", "write '/' for division"),
-    ast.Mod: ("'%'", None),
-    ast.MatMult: ("'@'", None),
-    ast.Is: ("'is'", "write '==' to compare, or is_null(column) for a missing value"),
-    ast.IsNot: ("'is not'", "write '!=' to compare, or not is_null(column)"),
+# Each operator outside the language: its symbol, and what to write instead with its code.
+_OPERATOR_HINTS: dict[type[ast.AST], tuple[str, tuple[str, str] | None]] = {
+    ast.BitAnd: ("&", ("write 'and'", "rule_hint_write_and")),
+    ast.BitOr: ("|", ("write 'or'", "rule_hint_write_or")),
+    ast.Invert: ("~", ("write 'not'", "rule_hint_write_not")),
+    ast.BitXor: ("^", None),
+    ast.LShift: ("<<", None),
+    ast.RShift: (">>", None),
+    ast.Pow: ("**", None),
+    ast.FloorDiv: ("//", ("write '/' for division", "rule_hint_write_division")),
+    ast.Mod: ("%", None),
+    ast.MatMult: ("@", None),
+    ast.Is: (
+        "is",
+        (
+            "write '==' to compare, or is_null(column) for a missing value",
+            "rule_hint_write_equals",
+        ),
+    ),
+    ast.IsNot: (
+        "is not",
+        ("write '!=' to compare, or not is_null(column)", "rule_hint_write_not_equals"),
+    ),
 }
 _CONSTRUCTS: dict[type[ast.AST], str] = {
     ast.Lambda: "lambda",
@@ -122,18 +135,37 @@ class _Checker:
     def span(self, node: ast.AST) -> Span:
         return self.positions.span(node)
 
-    def snippet(self, node: Node) -> str:
-        shown = " ".join(self.positions.text[node.span.start : node.span.end].split())
+    def snippet(self, span: Span) -> str:
+        shown = " ".join(self.positions.text[span.start : span.end].split())
         return shown if len(shown) <= 40 else shown[:37] + "..."
 
     def described(self, node: Node) -> str:
-        return f"{self.snippet(node)} ({word(node.type)})"
+        return f"{self.snippet(node.span)} ({word(node.type)})"
+
+    def cannot_compare(self, left: Node, right: Node, span: Span) -> Problem:
+        quotes = "str" in (left.type, right.type)
+        return Problem(
+            f"cannot compare {self.described(left)} with {self.described(right)}",
+            span,
+            "text goes in quotes, like '0'; numbers go without" if quotes else None,
+            code="rule_cannot_compare",
+            hint_code="rule_hint_quotes" if quotes else None,
+            left=self.snippet(left.span),
+            left_type=TypeName(left.type),
+            right=self.snippet(right.span),
+            right_type=TypeName(right.type),
+        )
 
     def expr(self, node: ast.expr) -> Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            hint = "split it into simpler parts"
-            raise Problem("the rule is nested too deeply", self.span(node), hint)
+            raise Problem(
+                "the rule is nested too deeply",
+                self.span(node),
+                "split it into simpler parts",
+                code="rule_too_deep",
+                hint_code="rule_hint_split",
+            )
         try:
             return self._expr(node)
         finally:
@@ -161,11 +193,10 @@ class _Checker:
             case ast.Constant():
                 return self.constant(node)
             case ast.List() | ast.Tuple():
-                raise Problem(
-                    "a list is only allowed after 'in' or 'not in'", self.span(node), LIST_EXAMPLE
-                )
+                raise _list_outside_in(self.span(node))
         what = _CONSTRUCTS.get(type(node), f"'{type(node).__name__}'")
-        raise Problem(f"{what} is not allowed in a rule", self.span(node), ALLOWED)
+        span = self.span(node)
+        raise _not_allowed(what, self.snippet(span), span)
 
     def condition(self, node: ast.expr) -> Node:
         result = self.expr(node)
@@ -175,18 +206,29 @@ class _Checker:
     def require_condition(self, node: Node, whole: bool = False) -> None:
         if node.type == "bool":
             return
-        shown = self.snippet(node)
+        shown = self.snippet(node.span)
         if whole:
             reason = f"the rule must be a condition, true or false for each line, but {shown} is "
+            code = "rule_whole_not_condition"
         else:
             reason = f"{shown} is not a condition: it is "
+            code = "rule_not_condition"
         examples = {"str": f"{shown} == '...'", "date": f"months_since({shown}) >= 3"}
         example = examples.get(node.type, f"{shown} > 0")
-        raise Problem(reason + word(node.type), node.span, f"compare it, e.g. {example}")
+        raise Problem(
+            reason + word(node.type),
+            node.span,
+            f"compare it, e.g. {example}",
+            code=code,
+            hint_code="rule_hint_compare_it",
+            shown=shown,
+            type=TypeName(node.type),
+            example=example,
+        )
 
     def not_allowed(self, op: ast.AST, span: Span) -> Problem:
-        what, hint = _OPERATOR_HINTS.get(type(op), (f"'{type(op).__name__}'", None))
-        return Problem(f"{what} is not allowed in a rule", span, hint or ALLOWED)
+        symbol, instead = _OPERATOR_HINTS.get(type(op), (type(op).__name__, None))
+        return _not_allowed(f"'{symbol}'", symbol, span, instead)
 
     def operator_span(self, left: Node, right: Node, symbol: str) -> Span:
         """Where SYMBOL is between LEFT and RIGHT (ast does not record operator positions)."""
@@ -204,25 +246,32 @@ class _Checker:
         if not isinstance(node.op, ast.USub | ast.UAdd):
             raise self.not_allowed(node.op, Span(span.start, span.start + 1))
         operand = self.expr(node.operand)
-        self.require_number(operand, "'-'" if isinstance(node.op, ast.USub) else "'+'")
+        self.require_number(operand, "-" if isinstance(node.op, ast.USub) else "+")
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(operand, Const) and not isinstance(operand.value, bool | str):
             return Const(-operand.value, operand.type, span)  # type: ignore[operator]
         return Negate(operand, operand.type, span)
 
-    def require_number(self, node: Node, what: str) -> None:
+    def require_number(self, node: Node, symbol: str) -> None:
         if node.type not in NUMBER_TYPES:
-            raise Problem(f"{what} needs numbers, but {self.described(node)} is not", node.span)
+            raise Problem(
+                f"'{symbol}' needs numbers, but {self.described(node)} is not",
+                node.span,
+                code="rule_needs_numbers",
+                operator=symbol,
+                shown=self.snippet(node.span),
+                type=TypeName(node.type),
+            )
 
     def binary(self, node: ast.BinOp) -> Node:
         left, right = self.expr(node.left), self.expr(node.right)
         symbol = _ARITH.get(type(node.op))
         if symbol is None:
-            what = _OPERATOR_HINTS.get(type(node.op), ("?", None))[0].strip("'")
+            what = _OPERATOR_HINTS.get(type(node.op), ("?", None))[0]
             raise self.not_allowed(node.op, self.operator_span(left, right, what))
-        self.require_number(left, f"'{symbol}'")
-        self.require_number(right, f"'{symbol}'")
+        self.require_number(left, symbol)
+        self.require_number(right, symbol)
         kind: ValueType = "int" if left.type == right.type == "int" and symbol != "/" else "float"
         return Arith(symbol, left, right, kind, self.span(node))
 
@@ -232,8 +281,7 @@ class _Checker:
         previous = node.left
         for op, right_ast in zip(node.ops, node.comparators, strict=True):
             if left is None:
-                reason = "a list is only allowed after 'in' or 'not in'"
-                raise Problem(reason, self.span(previous), LIST_EXAMPLE)
+                raise _list_outside_in(self.span(previous))
             if isinstance(op, ast.In | ast.NotIn):
                 parts.append(self.in_list(left, right_ast, negated=isinstance(op, ast.NotIn)))
                 left, previous = None, right_ast
@@ -261,20 +309,22 @@ class _Checker:
             return self.as_datetime(left, right), self.as_datetime(right, left)
         if len(kinds) == 1:
             if left.type in ("str", "bool") and op not in ("==", "!="):
-                hint = "to match part of a text, use contains() or startswith()"
+                text = left.type == "str"
                 raise Problem(
                     f"{word(left.type)} can only be compared with == or !=",
                     self.operator_span(left, right, op),
-                    hint if left.type == "str" else None,
+                    "to match part of a text, use contains() or startswith()" if text else None,
+                    code="rule_only_equality",
+                    hint_code="rule_hint_contains" if text else None,
+                    type=TypeName(left.type),
+                    operator=op,
                 )
             return left, right
         if kinds & TIME_TYPES and "str" in kinds:
             raise self.date_as_text(left if left.type == "str" else right)
         culprit = right if isinstance(right, Const) else left if isinstance(left, Const) else None
         span = culprit.span if culprit else Span(left.span.start, right.span.end)
-        reason = f"cannot compare {self.described(left)} with {self.described(right)}"
-        quotes = "text goes in quotes, like '0'; numbers go without" if "str" in kinds else None
-        raise Problem(reason, span, quotes)
+        raise self.cannot_compare(left, right, span)
 
     def as_datetime(self, node: Node, other: Node) -> Node:
         if node.type == "datetime":
@@ -282,32 +332,52 @@ class _Checker:
         if isinstance(node, Const) and isinstance(node.value, datetime.date):
             midnight = datetime.datetime.combine(node.value, datetime.time())
             return Const(midnight, "datetime", node.span)
-        raise Problem(
-            f"cannot compare {self.described(node)} with {self.described(other)}",
-            Span(min(node.span.start, other.span.start), max(node.span.end, other.span.end)),
-        )
+        span = Span(min(node.span.start, other.span.start), max(node.span.end, other.span.end))
+        raise self.cannot_compare(node, other, span)
 
     def date_as_text(self, text: Node) -> Problem:
         value = text.value if isinstance(text, Const) else "2026-01-01"
-        example = f"date('{value}')" if _ISO_DATE.fullmatch(str(value)) else DATE_USAGE
-        return Problem("a date cannot be compared with text", text.span, f"write {example}")
+        iso = _ISO_DATE.fullmatch(str(value)) is not None
+        example = f"date('{value}')" if iso else DATE_USAGE
+        return Problem(
+            "a date cannot be compared with text",
+            text.span,
+            f"write {example}",
+            code="rule_date_as_text",
+            hint_code="rule_hint_write_date" if iso else DATE_USAGE_CODE,
+            shown=self.snippet(text.span),
+            example=example,
+        )
 
     def in_list(self, operand: Node, list_ast: ast.expr, negated: bool) -> Node:
         if not isinstance(list_ast, ast.List | ast.Tuple):
             raise Problem(
-                "'in' needs a list of values in square brackets", self.span(list_ast), LIST_EXAMPLE
+                "'in' needs a list of values in square brackets",
+                self.span(list_ast),
+                LIST_EXAMPLE,
+                code="rule_in_needs_list",
+                hint_code=LIST_EXAMPLE_CODE,
             )
         if not list_ast.elts:
-            raise Problem("the list is empty", self.span(list_ast), "list at least one value")
+            raise Problem(
+                "the list is empty",
+                self.span(list_ast),
+                "list at least one value",
+                code="rule_empty_list",
+                hint_code="rule_hint_list_one",
+            )
         values = tuple(self.list_value(operand, element) for element in list_ast.elts)
         return InList(operand, values, negated, Span(operand.span.start, self.span(list_ast).end))
 
     def list_value(self, operand: Node, element: ast.expr) -> Const:
         value = self.expr(element) if _is_literal(element) else None
         if not isinstance(value, Const):
+            span = self.span(element)
             raise Problem(
                 "a list after 'in' can only hold values like 1, 'text' or date('2026-01-01')",
-                self.span(element),
+                span,
+                code="rule_list_values_only",
+                shown=self.snippet(span),
             )
         checked = self.comparable("==", operand, value)[1]
         assert isinstance(checked, Const)
@@ -315,53 +385,100 @@ class _Checker:
 
     def call(self, node: ast.Call) -> Node:
         if not isinstance(node.func, ast.Name):
-            raise Problem("only the rule's functions can be called", self.span(node), _functions())
+            raise Problem(
+                "only the rule's functions can be called",
+                self.span(node),
+                _functions(),
+                code="rule_only_functions",
+                hint_code="rule_hint_functions",
+                functions=_FUNCTION_NAMES,
+            )
         name = node.func.id
         if node.keywords:
             reason = "keyword arguments are not allowed in a rule"
-            raise Problem(reason, self.span(node.keywords[0]))
+            raise Problem(reason, self.span(node.keywords[0]), code="rule_keyword_argument")
         for starred in node.args:
             if isinstance(starred, ast.Starred):
-                raise Problem("'*' is not allowed in a rule", self.span(starred), ALLOWED)
+                raise _not_allowed("'*'", "*", self.span(starred))
         if name == "date":
             return self.date(node)
         function = SIGNATURES.get(name)
         if function is None:
-            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
-            suggestion = f"did you mean '{close[0]}'? " if close else ""
-            hint = suggestion + _functions()
-            raise Problem(f"unknown function '{name}'", self.span(node.func), hint)
+            raise _unknown_function(name, self.span(node.func))
         usage = f"write {function.usage}"
         if len(node.args) != len(function.args):
             count = len(function.args)
             plural = "s" if count > 1 else ""
-            reason = f"{name} takes {count} argument{plural}, not {len(node.args)}"
-            raise Problem(reason, self.span(node), usage)
+            raise Problem(
+                f"{name} takes {count} argument{plural}, not {len(node.args)}",
+                self.span(node),
+                usage,
+                code="rule_argument_count",
+                hint_code=function.usage_code,
+                function=name,
+                count=count,
+                given=len(node.args),
+            )
         args: list[Node] = []
         for index, (arg_ast, accepted) in enumerate(zip(node.args, function.args, strict=True)):
             if function.literal_text_last and index == len(node.args) - 1 and not _is_text(arg_ast):
-                reason = f"the last argument of {name} must be a text in quotes"
-                raise Problem(reason, self.span(arg_ast), usage)
+                raise Problem(
+                    f"the last argument of {name} must be a text in quotes",
+                    self.span(arg_ast),
+                    usage,
+                    code="rule_last_argument_text",
+                    hint_code=function.usage_code,
+                    function=name,
+                )
             arg = self.expr(arg_ast)
             if arg.type not in accepted:
-                needs = "a date" if accepted <= TIME_TYPES else "text"
-                reason = f"{name} needs {needs}, but {self.described(arg)} is not"
-                raise Problem(reason, arg.span, usage)
+                needs: ValueType = "date" if accepted <= TIME_TYPES else "str"
+                raise Problem(
+                    f"{name} needs {word(needs)}, but {self.described(arg)} is not",
+                    arg.span,
+                    usage,
+                    code="rule_argument_type",
+                    hint_code=function.usage_code,
+                    function=name,
+                    needs=TypeName(needs),
+                    shown=self.snippet(arg.span),
+                    type=TypeName(arg.type),
+                )
             args.append(arg)
         return Call(name, tuple(args), function.result, self.span(node))
 
     def date(self, node: ast.Call) -> Const:
+        usage = f"write {DATE_USAGE}"
         if len(node.args) != 1 or not _is_text(node.args[0]):
-            raise Problem("date takes one text in quotes", self.span(node), f"write {DATE_USAGE}")
+            raise Problem(
+                "date takes one text in quotes",
+                self.span(node),
+                usage,
+                code="rule_date_argument",
+                hint_code=DATE_USAGE_CODE,
+            )
         text = node.args[0].value  # type: ignore[attr-defined]
         text_span = self.span(node.args[0])
         if not _ISO_DATE.fullmatch(text):
-            raise Problem(f"'{text}' is not a date", text_span, f"write {DATE_USAGE}")
+            raise Problem(
+                f"'{text}' is not a date",
+                text_span,
+                usage,
+                code="rule_not_a_date",
+                hint_code=DATE_USAGE_CODE,
+                value=text,
+            )
         try:
             value = datetime.date.fromisoformat(text)
         except ValueError:
-            reason = f"'{text}' is not a valid date"
-            raise Problem(reason, text_span, f"write {DATE_USAGE}") from None
+            raise Problem(
+                f"'{text}' is not a valid date",
+                text_span,
+                usage,
+                code="rule_invalid_date",
+                hint_code=DATE_USAGE_CODE,
+                value=text,
+            ) from None
         return Const(value, "date", self.span(node))
 
     def name(self, node: ast.Name) -> Node:
@@ -371,30 +488,65 @@ class _Checker:
             return Column(node.id, False, kind, span)
         if node.id == "prev":
             reason = "prev needs a column: write prev.<column>"
-            raise Problem(reason, span, self.columns_hint("prev"))
+            raise self.not_a_column(reason, span, "prev", "rule_prev_needs_column")
         if node.id in SIGNATURES:
             usage = SIGNATURES[node.id].usage
-            raise Problem(f"{node.id} is a function: call it as {usage}", span)
-        raise Problem(f"unknown column '{node.id}'", span, self.columns_hint(node.id))
+            raise Problem(
+                f"{node.id} is a function: call it as {usage}",
+                span,
+                code="rule_function_not_called",
+                function=node.id,
+            )
+        reason = f"unknown column '{node.id}'"
+        raise self.not_a_column(reason, span, node.id, "rule_unknown_column", column=node.id)
 
     def attribute(self, node: ast.Attribute) -> Node:
         span = self.span(node)
         if not (isinstance(node.value, ast.Name) and node.value.id == "prev"):
-            hint = "only prev.<column> is allowed, for last month's value"
-            raise Problem("attribute access ('.') is not allowed in a rule", span, hint)
+            raise Problem(
+                "attribute access ('.') is not allowed in a rule",
+                span,
+                "only prev.<column> is allowed, for last month's value",
+                code="rule_attribute",
+                hint_code="rule_hint_prev_only",
+                shown=self.snippet(span),
+            )
         kind = self.schema.get(node.attr)
         if kind is None:
-            raise Problem(f"unknown column 'prev.{node.attr}'", span, self.columns_hint(node.attr))
+            column = f"prev.{node.attr}"
+            reason = f"unknown column '{column}'"
+            raise self.not_a_column(reason, span, node.attr, "rule_unknown_column", column=column)
         return Column(node.attr, True, kind, span)
 
-    def columns_hint(self, name: str) -> str:
-        available = "Available columns: " + ", ".join(self.schema)
-        if name.lower() in ("true", "false"):
-            return f"did you mean {name.capitalize()}? {available}"
-        if name.lower() in ("null", "none", "nan"):
-            return f"for a missing value write is_null(column). {available}"
+    def not_a_column(
+        self, reason: str, span: Span, name: str, code: str, **values: object
+    ) -> Problem:
+        """REASON, NAME not being a column: the hint says which columns there are, and what
+        NAME may have meant."""
+        known = ", ".join(self.schema)
+        available = f"Available columns: {known}"
         close = difflib.get_close_matches(name, list(self.schema), n=1)
-        return f"did you mean '{close[0]}'? {available}" if close else available
+        suggestion = close[0] if close else ""
+        if name.lower() in ("true", "false"):
+            suggestion = name.capitalize()
+            hint, hint_code = f"did you mean {suggestion}? {available}", "rule_hint_bool"
+        elif name.lower() in ("null", "none", "nan"):
+            hint = f"for a missing value write is_null(column). {available}"
+            hint_code = "rule_hint_missing_value"
+        elif close:
+            hint, hint_code = f"did you mean '{suggestion}'? {available}", "rule_hint_column_close"
+        else:
+            hint, hint_code = available, "rule_hint_columns"
+        return Problem(
+            reason,
+            span,
+            hint,
+            code=code,
+            hint_code=hint_code,
+            known=known,
+            suggestion=suggestion,
+            **values,
+        )
 
     def constant(self, node: ast.Constant) -> Const:
         value, span = node.value, self.span(node)
@@ -407,13 +559,23 @@ class _Checker:
         if isinstance(value, str):
             return Const(value, "str", span)
         if isinstance(value, int | float):
-            raise Problem("this number is too large", span)
+            raise Problem(
+                "this number is too large",
+                span,
+                code="rule_number_too_large",
+                shown=self.snippet(span),
+            )
         if value is None:
-            hint = "for a missing value write is_null(column)"
-            raise Problem("None is not allowed in a rule", span, hint)
+            raise Problem(
+                "None is not allowed in a rule",
+                span,
+                "for a missing value write is_null(column)",
+                code="rule_none",
+                hint_code="rule_hint_is_null",
+            )
         kinds = {bytes: "bytes", complex: "a complex number"}
         what = kinds.get(type(value), f"'{value!r}'")
-        raise Problem(f"{what} is not allowed in a rule", span, ALLOWED)
+        raise _not_allowed(what, self.snippet(span), span)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -434,4 +596,45 @@ def _is_literal(node: ast.expr) -> bool:
 def _functions() -> str:
     return "Available functions: " + ", ".join(
         [*(f.usage for f in SIGNATURES.values()), DATE_USAGE]
+    )
+
+
+def _unknown_function(name: str, span: Span) -> Problem:
+    close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+    return Problem(
+        f"unknown function '{name}'",
+        span,
+        (f"did you mean '{close[0]}'? " if close else "") + _functions(),
+        code="rule_unknown_function",
+        hint_code="rule_hint_function_close" if close else "rule_hint_functions",
+        function=name,
+        suggestion=close[0] if close else "",
+        functions=_FUNCTION_NAMES,
+    )
+
+
+def _not_allowed(
+    what: str, shown: str, span: Span, instead: tuple[str, str] | None = None
+) -> Problem:
+    """WHAT (SHOWN in the rule) is not allowed: write INSTEAD (a hint and its code), or see what
+    is allowed."""
+    hint, hint_code = instead or (ALLOWED, ALLOWED_CODE)
+    return Problem(
+        f"{what} is not allowed in a rule",
+        span,
+        hint,
+        code="rule_not_allowed",
+        hint_code=hint_code,
+        what=shown,
+        functions=", ".join(SIGNATURES),
+    )
+
+
+def _list_outside_in(span: Span) -> Problem:
+    return Problem(
+        "a list is only allowed after 'in' or 'not in'",
+        span,
+        LIST_EXAMPLE,
+        code="rule_list_outside_in",
+        hint_code=LIST_EXAMPLE_CODE,
     )

@@ -60,7 +60,9 @@ def compile_rule(text: str, schema: Mapping[str, ColumnType], *, source: str = "
         raise RuleError.from_problem(problem, source, text) from None
     except RecursionError:
         reason = "the rule is nested too deeply"
-        raise RuleError(reason, source=source, text=text, start=0, end=len(text)) from None
+        raise RuleError(
+            reason, source=source, text=text, start=0, end=len(text), code="rule_too_deep"
+        ) from None
     columns = [node for node in walk(tree) if isinstance(node, Column)]
     return Rule(
         text,

@@ -12,6 +12,26 @@ from outbound.rules.errors import Problem, line_starts
 from outbound.rules.tree import Span
 
 _EXAMPLE = "A rule looks like: status == 'active' and calls_30d == 0"
+_EXAMPLE_CODE = "rule_hint_example"
+# Python's messages past those _plain rewrites, by the code a page says them with.
+_PYTHON_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"unterminated triple-quoted string"), "rule_unclosed_text"),
+    (re.compile(r"'(?P<bracket>.)' was never closed"), "rule_bracket_not_closed"),
+    (re.compile(r"unmatched '(?P<bracket>.)'"), "rule_unmatched_bracket"),
+    (
+        re.compile(
+            r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+            r"'(?P<opening>.)'"
+        ),
+        "rule_brackets_mismatch",
+    ),
+    (re.compile(r"invalid character '(?P<character>.)'"), "rule_invalid_character"),
+    (
+        re.compile(r"invalid non-printable character (?P<codepoint>U\+[0-9A-F]+)"),
+        "rule_invisible_character",
+    ),
+    (re.compile(r"invalid \w* ?literal|invalid digit|leading zeros"), "rule_invalid_number"),
+)
 
 
 class Positions:
@@ -59,7 +79,13 @@ def parse_expression(text: str) -> tuple[ast.expr, Positions]:
     _check_characters(text)
     positions = Positions(text)
     if not text.strip():
-        raise Problem("the rule is empty", Span(0, len(text)), _EXAMPLE)
+        raise Problem(
+            "the rule is empty",
+            Span(0, len(text)),
+            _EXAMPLE,
+            code="rule_empty",
+            hint_code=_EXAMPLE_CODE,
+        )
     try:
         with warnings.catch_warnings():
             # e.g. "invalid escape sequence" in a text: Python's concern, not the user's
@@ -75,7 +101,8 @@ def parse_expression(text: str) -> tuple[ast.expr, Positions]:
 def _check_characters(text: str) -> None:
     for index, char in enumerate(text):
         if char == "\0" or 0xD800 <= ord(char) <= 0xDFFF:
-            raise Problem("the rule contains a character that is not text", Span(index, index + 1))
+            reason = "the rule contains a character that is not text"
+            raise Problem(reason, Span(index, index + 1), code="rule_bad_character")
 
 
 def _syntax_problem(error: SyntaxError, positions: Positions) -> Problem:
@@ -85,18 +112,27 @@ def _syntax_problem(error: SyntaxError, positions: Positions) -> Problem:
     if error.end_lineno == lineno and error.end_offset:
         end = positions.offset(lineno, error.end_offset - 1)
     end = min(max(end, start + 1), len(positions.text))
-    return Problem(_plain(error.msg), Span(start, max(end, start)), _EXAMPLE)
+    reason, code, values = _plain(error.msg)
+    span = Span(start, max(end, start))
+    return Problem(reason, span, _EXAMPLE, code=code, hint_code=_EXAMPLE_CODE, **values)
 
 
-def _plain(message: str) -> str:
+def _plain(message: str) -> tuple[str, str, dict[str, str]]:
+    """Python's MESSAGE in a rule's words, with the code and values a page says it with."""
     message = re.sub(r" \(detected at line \d+\)", "", message)
     if "meant '=='" in message:
-        return "'=' is not a comparison: write '==' to compare"
+        return "'=' is not a comparison: write '==' to compare", "rule_single_equals", {}
     if message.startswith("unterminated string"):
-        return "a text in quotes is not closed"
+        return "a text in quotes is not closed", "rule_unclosed_text", {}
     if message.startswith("invalid syntax"):
-        return "this is not a valid rule here" + message.removeprefix("invalid syntax")
-    return message
+        rest = message.removeprefix("invalid syntax")
+        code = "rule_missing_and_or" if "forgot a comma" in rest else "rule_invalid_syntax"
+        return "this is not a valid rule here" + rest, code, {}
+    for pattern, code in _PYTHON_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return message, code, found.groupdict()
+    return message, "rule_invalid_syntax", {}
 
 
 def _check_brackets(positions: Positions) -> None:
@@ -113,6 +149,13 @@ def _check_brackets(positions: Positions) -> None:
                 depth -= 1
                 if depth == 0 and token.start[0] <= len(positions.lines) + 1:
                     start = positions.offset(*token.start)
-                    raise Problem(f"unmatched '{token.string}'", Span(start, start + 1), _EXAMPLE)
+                    raise Problem(
+                        f"unmatched '{token.string}'",
+                        Span(start, start + 1),
+                        _EXAMPLE,
+                        code="rule_unmatched_bracket",
+                        hint_code=_EXAMPLE_CODE,
+                        bracket=token.string,
+                    )
     except (tokenize.TokenError, SyntaxError):
         return  # the parser's own message covers text the tokenizer cannot read

@@ -104,7 +104,11 @@ def mark_absent(engine: sa.Engine, agent_id: str, day: dt.date, reason: str | No
     with Session(engine) as session, session.begin():
         agent = session.get(Agent, agent_id)
         if agent is None or not agent.active:
-            raise UserError(f"no active agent {agent_id!r}; see engine agents list")
+            raise UserError(
+                f"no active agent {agent_id!r}; see engine agents list",
+                "unknown_agent",
+                agent=agent_id,
+            )
         if session.get(Absence, (agent_id, day)) is None:
             session.add(Absence(agent_id=agent_id, day=day, reason=reason))
 

@@ -225,6 +225,8 @@ class Event(Base):
     reason: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What an outcome replaced (the order's values and what it set off), for its undo: JSON.
+    replaced: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxMessage(Base):

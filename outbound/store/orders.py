@@ -54,9 +54,10 @@ def log(
     reason: str | None = None,
     note: str | None = None,
     callback_at: dt.datetime | None = None,
-) -> None:
-    """One event of ORDER_ID; an outcome also keeps its reason, note and callback time."""
-    connection.execute(
+) -> int:
+    """One event of ORDER_ID (its id); an outcome also keeps its reason, note and callback
+    time."""
+    written = connection.execute(
         sa.insert(EVENTS).values(
             order_id=order_id,
             at=at,
@@ -69,6 +70,8 @@ def log(
             callback_at=callback_at,
         )
     )
+    assert written.inserted_primary_key is not None
+    return int(written.inserted_primary_key[0])
 
 
 def change_unchanged(

@@ -1,6 +1,7 @@
-"""The agent's pages (today's list in the order to call, with scripts and each line's history,
-an outcome form per item that htmx posts in place, giving an item back) and the agents' JSON
-API. Another agent's item is not found, never forbidden: its existence is nobody's business."""
+"""The agent's pages (the day's list one line a customer, searched, filtered and sorted, each
+line opening its card in place; the next-call mode; today's done list with its undo; the
+callbacks that fall due) and the agents' JSON API. Another agent's item is not found, never
+forbidden: its existence is nobody's business."""
 
 from __future__ import annotations
 
@@ -15,21 +16,39 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from outbound.errors import UserError
-from outbound.orders import outcomes, worklists
+from outbound.extract.phones import dialable
+from outbound.orders import customers, desk, outcomes, undo, worklists
 from outbound.store.models import Agent
 from outbound.store.orders import ORDERS
-from outbound.web.site import AgentViewer, ApiAgent, CheckedForm, Viewer, Web, team_of, web_of
+from outbound.web import i18n
+from outbound.web.refusals import said
+from outbound.web.site import (
+    AgentViewer,
+    ApiAgent,
+    CheckedForm,
+    Viewer,
+    Web,
+    refusal,
+    team_of,
+    web_of,
+)
 from outbound.workspace.campaigns import Campaign
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["agent"])
+# How often an open page asks for the callbacks that have fallen due.
+REMINDER_SECONDS = 30
+_NAMES = customers.Names()
 
 
 class HistoryEntry(BaseModel):
     """One event of the line's work orders: an outcome, a give-back, a deadline warning."""
 
     at: dt.datetime
-    kind: str = Field(description="outcome, returned, warned, urged, escalated or expired")
+    kind: str = Field(
+        description="outcome, undone (an outcome taken back), returned, warned, urged, escalated "
+        "or expired"
+    )
     actor: str
     order: int = Field(description="the work order it happened to (an earlier one, perhaps)")
     campaign: str
@@ -49,6 +68,8 @@ class ListItem(BaseModel):
     campaign_title: str
     line_id: str
     phone: str
+    dialable: str = Field(description="the number as the agent dials it, e.g. 0934-3955739")
+    name: str | None = Field(description="the customer's name, from the month's extract")
     region: str | None
     value: float | None = Field(description="the line's monthly spend (yuan)")
     attempts: int
@@ -91,6 +112,12 @@ class OutcomeOut(BaseModel):
     follow_up: int | None = Field(description="the follow-up order an escalation opened")
 
 
+class UndoOut(BaseModel):
+    item: int
+    undone: str = Field(description="the disposition code of the outcome taken back")
+    state: str = Field(description="the item's state again, as before that outcome")
+
+
 class ReturnIn(BaseModel):
     reason: str = Field(description="why the item goes back, e.g. 不懂镇原方言")
 
@@ -111,11 +138,54 @@ class AgentProblem(BaseModel):
 def list_page(request: Request, viewer: AgentViewer, agent: str | None = None) -> HTMLResponse:
     web = web_of(request)
     chosen = _page_agent(viewer, agent)
-    listing = None
-    if chosen is not None:
-        with web.engine.connect() as connection:
-            listing = _listing(web, connection, chosen, web.now().date())
-    return web.page(request, "agent/list.html", {"listing": listing, "labels": _labels(web)})
+    if chosen is None:
+        return web.page(request, "agent/list.html", {"agent": None})
+    return web.page(request, "agent/list.html", _desk(request, web, viewer, chosen))
+
+
+@router.get("/agent/lines")
+def lines_fragment(request: Request, viewer: AgentViewer, agent: str | None = None) -> Response:
+    web = web_of(request)
+    chosen = _page_agent(viewer, agent)
+    if chosen is None:
+        raise HTTPException(404, "not found")
+    return web.page(request, "agent/lines.html", _desk(request, web, viewer, chosen))
+
+
+@router.get("/agent/reminders")
+def reminders_fragment(
+    request: Request, viewer: AgentViewer, agent: str | None = None
+) -> HTMLResponse:
+    web = web_of(request)
+    chosen = _page_agent(viewer, agent)
+    if chosen is None:
+        raise HTTPException(404, "not found")
+    now = web.clock()
+    with web.engine.connect() as connection:
+        rows = worklists.todays_calls(connection, web.campaigns(), chosen, web.now().date(), now)
+    due = desk.due_callbacks(rows, now)
+    names = _NAMES.of(web.config, web.engine, due)
+    context = {
+        "reminders": _reminders(_Reading.of(web, web.campaigns()), rows, names, now),
+        "agent_query": _agent_query(viewer, chosen),
+        "reminder_seconds": REMINDER_SECONDS,
+    }
+    return web.page(request, "agent/reminders.html", context)
+
+
+@router.get("/agent/next")
+def next_page(
+    request: Request,
+    viewer: AgentViewer,
+    agent: str | None = None,
+    item: int | None = None,
+    skip: str = "",
+) -> HTMLResponse:
+    web = web_of(request)
+    chosen = _page_agent(viewer, agent)
+    if chosen is None:
+        return web.page(request, "agent/list.html", {"agent": None})
+    return _next(request, viewer, chosen, _skipped(skip), first=item)
 
 
 @router.get("/agent/items/{item}")
@@ -129,12 +199,25 @@ def item_page(request: Request, viewer: AgentViewer, item: int) -> HTMLResponse:
 def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
+    in_next = form.get("then") == "next"
     try:
         recorded = _record(web, item, agent, viewer, _posted_outcome(form))
     except UserError as refused:
-        return _card(request, item, refused=("outcome", refused.message, form))
+        if in_next:
+            return _next(
+                request,
+                viewer,
+                agent,
+                _skipped(form.get("skip", "")),
+                first=item,
+                refused=("outcome", said(refused, viewer.language), form),
+            )
+        return _card(request, item, refused=("outcome", said(refused, viewer.language), form))
+    if in_next and _htmx(request):
+        just = (item, form["code"])
+        return _next(request, viewer, agent, _skipped(form.get("skip", "")), just=just)
     if not _htmx(request):
-        return _back_to_list(viewer, agent)
+        return _back(viewer, agent, "/agent/next" if in_next else "/agent")
     return _card(request, item, recorded=recorded, progress_of=agent)
 
 
@@ -142,13 +225,51 @@ def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item:
 def return_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
+    in_next = form.get("then") == "next"
     try:
         _give_back(web, item, agent, viewer, form.get("reason", ""))
     except UserError as refused:
-        return _card(request, item, refused=("return", refused.message, form))
+        if in_next:
+            return _next(
+                request,
+                viewer,
+                agent,
+                _skipped(form.get("skip", "")),
+                first=item,
+                refused=("return", said(refused, viewer.language), form),
+            )
+        return _card(request, item, refused=("return", said(refused, viewer.language), form))
     if not _htmx(request):
-        return _back_to_list(viewer, agent)
+        return _back(viewer, agent, "/agent/next" if in_next else "/agent")
+    if in_next:
+        return _next(request, viewer, agent, _skipped(form.get("skip", "")))
     return web.page(request, "agent/returned.html", {"item": item})
+
+
+@router.post("/agent/items/{item}/undo")
+def undo_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
+    """Take back the item's last outcome: the done list (or the next-call mode) comes back
+    with what happened, and the page's list is asked to reload itself."""
+    web = web_of(request)
+    agent = _acting_agent(web, viewer, item)
+    try:
+        undone = undo.undo(web.engine, item, web.clock(), web.config.tz, by=viewer.actor)
+        message = ("ok", _undone_sentence(web, viewer, undone))
+    except UserError as refused:
+        message = ("error", said(refused, viewer.language))
+    if not _htmx(request):
+        return _back(viewer, agent, "/agent/next" if form.get("then") == "next" else "/agent")
+    if form.get("then") == "next":
+        return _next(request, viewer, agent, _skipped(form.get("skip", "")), message=message)
+    with web.engine.connect() as connection:
+        context = {
+            "done": _done(web, connection, viewer, agent),
+            "message": message,
+            "progress": _progress(web, connection, agent),
+            "oob": False,
+        }
+    headers = {"HX-Trigger": "desk-changed"} if message[0] == "ok" else None
+    return web.page(request, "agent/undone.html", context, headers=headers)
 
 
 def _page_agent(viewer: Viewer, asked: str | None) -> str | None:
@@ -161,18 +282,35 @@ def _page_agent(viewer: Viewer, asked: str | None) -> str | None:
     return viewer.person.person_id
 
 
+def _agent_query(viewer: Viewer, agent: str) -> str:
+    """The agent=... an admin's links carry (an agent's own pages need none)."""
+    return f"agent={agent}" if viewer.role == "admin" else ""
+
+
 def _htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _back_to_list(viewer: Viewer, agent: str) -> RedirectResponse:
-    target = f"/agent?agent={agent}" if viewer.role == "admin" else "/agent"
-    return RedirectResponse(target, status_code=303)
+def _back(viewer: Viewer, agent: str, path: str) -> RedirectResponse:
+    query = _agent_query(viewer, agent)
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
+
+
+def _skipped(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip().isdigit()]
+
+
+
+
+def _undone_sentence(web: Web, viewer: Viewer, undone: undo.Undone) -> str:
+    label = _labels(web).get(undone.code, undone.code)
+    _ = i18n.translator(viewer.language)
+    return _("Outcome {label} of item {n} undone.", label=label, n=undone.order_id)
 
 
 def _posted_outcome(form: dict[str, str]) -> OutcomeIn:
     if not form.get("code"):
-        raise UserError("Choose an outcome.")
+        raise UserError("Choose an outcome.", "choose_outcome")
     return OutcomeIn(
         code=form["code"],
         reason=form.get("reason") or None,
@@ -188,7 +326,9 @@ def _moment(text: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UserError("The callback time is not a date and time.") from None
+        raise UserError(
+            "The callback time is not a date and time.", "callback_time_invalid"
+        ) from None
 
 
 def _labels(web: Web) -> dict[str, str]:
@@ -203,32 +343,161 @@ def _card(
     recorded: outcomes.Recorded | None = None,
     progress_of: str | None = None,
 ) -> HTMLResponse:
-    """ITEM's card as it is now: alone for htmx (with the day's counter when an outcome moved
-    it), else on a page of its own. REFUSED (which form, why, what was typed) shows the
-    message next to that form, which keeps what was typed (409, which the page's htmx swaps
-    in too)."""
+    """ITEM's card as it is now: alone for htmx (after an outcome, with the day's counter, the
+    item's line and the done list, swapped out of band), else on a page of its own. REFUSED
+    (which form, why, what was typed) shows the message next to that form, which keeps what was
+    typed (409, which the page's htmx swaps in too)."""
     web = web_of(request)
-    campaigns = web.campaigns()
+    reading = _Reading.of(web, web.campaigns())
     with web.engine.connect() as connection:
         row = worklists.order_row(connection, item)
         assert row is not None, "checked by _acting_agent"
         history = worklists.line_history(connection, [row["line_id"]]).get(row["line_id"], [])
-        progress = (
-            worklists.agent_progress(
-                connection, campaigns, progress_of, web.now().date(), web.config.tz
-            )
-            if progress_of
-            else None
-        )
+        names = _NAMES.of(web.config, web.engine, [row])
+        after = {}
+        if progress_of:
+            after = {
+                "progress": _progress(web, connection, progress_of),
+                "done": _done(web, connection, request.state.viewer, progress_of),
+                "line": _line(reading, row, names, web.clock()),
+            }
     context = {
-        "item": _item(_Reading.of(web, campaigns), row, history),
+        "item": _item(reading, row, history, names),
         "labels": _labels(web),
         "refused": refused,
         "recorded": recorded,
-        "progress": progress,
+        "progress": None,
+        **after,
     }
     template = "agent/fragment.html" if _htmx(request) else "agent/item.html"
     return web.page(request, template, context, 409 if refused else 200)
+
+
+def _desk(request: Request, web: Web, viewer: Viewer, agent: str) -> dict[str, Any]:
+    """What the list page shows of AGENT's day: the lines the query asks for, the callbacks
+    due, the done list and the counter."""
+    query = desk.Query.of(request.query_params)
+    now, day, campaigns = web.clock(), web.now().date(), web.campaigns()
+    with web.engine.connect() as connection:
+        to_call = worklists.todays_calls(connection, campaigns, agent, day, now)
+        rows = [*to_call, *worklists.finished_today(connection, agent, day)]
+        done = _done(web, connection, viewer, agent)
+        progress = _progress(web, connection, agent)
+    names = _NAMES.of(web.config, web.engine, rows)
+    reading = _Reading.of(web, campaigns)
+    picked = desk.pick(rows, query, now, names, reading.country)
+    return {
+        "agent": agent,
+        "day": day,
+        "query": query,
+        "lines": [_line(reading, row, names, now) for row in picked],
+        "to_call": len(to_call),
+        "campaigns": {row["campaign"]: reading.titles.get(row["campaign"]) for row in rows},
+        "filters": list(desk.FILTERS),
+        "sorts": desk.SORTS,
+        "done": done,
+        "progress": progress,
+        "reminders": _reminders(reading, to_call, names, now),
+        "agent_query": _agent_query(viewer, agent),
+        "message": None,
+        "reminder_seconds": REMINDER_SECONDS,
+    }
+
+
+def _next(
+    request: Request,
+    viewer: Viewer,
+    agent: str,
+    skipped: list[int],
+    *,
+    first: int | None = None,
+    just: tuple[int, str] | None = None,
+    refused: tuple[str, str, dict[str, str]] | None = None,
+    message: tuple[str, str] | None = None,
+) -> HTMLResponse:
+    """The next-call mode: the customer to call now (FIRST while it is on the list), what was
+    JUST recorded with its undo, or why an act was REFUSED; SKIPPED, the items passed over."""
+    web = web_of(request)
+    now, day, campaigns = web.clock(), web.now().date(), web.campaigns()
+    reading = _Reading.of(web, campaigns)
+    with web.engine.connect() as connection:
+        rows = worklists.todays_calls(connection, campaigns, agent, day, now)
+        row = next((r for r in rows if r["id"] == first), None)
+        if row is None and refused is not None:
+            # The refused item has left the list (closed meanwhile, say): say why above the next.
+            message, refused = ("error", refused[1]), None
+        row = row or desk.next_call(rows, now, skipped)
+        history = worklists.line_history(connection, [row["line_id"]]) if row else {}
+        progress = _progress(web, connection, agent)
+        recorded = worklists.order_row(connection, just[0]) if just else None
+    names = _NAMES.of(web.config, web.engine, [*rows, *([recorded] if recorded else [])])
+    waiting = [r["callback_at"] or r["next_attempt_at"] for r in rows if r is not row]
+    context = {
+        "item": row and _item(reading, row, history.get(row["line_id"], []), names),
+        "recorded": recorded
+        and just
+        and _line(reading, recorded, names, now)
+        | {"label": _labels(web).get(just[1], just[1]), "until": undo.undoable_until(now)},
+        "refused": refused,
+        "message": message,
+        "skipped": ",".join(map(str, skipped)),
+        "skip": ",".join(map(str, [*skipped, *([row["id"]] if row else [])])),
+        "later": min((at for at in waiting if at and at > now), default=None),
+        "labels": _labels(web),
+        "progress": progress,
+        "reminders": _reminders(reading, rows, names, now),
+        "agent_query": _agent_query(viewer, agent),
+        "reminder_seconds": REMINDER_SECONDS,
+    }
+    template = "agent/next_body.html" if _htmx(request) else "agent/next.html"
+    return web.page(request, template, context, 409 if refused else 200)
+
+
+def _line(
+    reading: _Reading, row: dict[str, Any], names: dict[str, str], now: dt.datetime
+) -> dict[str, Any]:
+    """A line of the list as the page shows it."""
+    return row | {
+        "status": desk.status(row, now),
+        "name": names.get(row["line_id"]),
+        "title": reading.titles.get(row["campaign"], row["campaign"]),
+        "dialable": dialable(row["phone"], reading.country),
+    }
+
+
+def _reminders(
+    reading: _Reading, rows: list[dict[str, Any]], names: dict[str, str], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The callbacks of ROWS due by NOW."""
+    return [_line(reading, dict(row), names, now) for row in desk.due_callbacks(rows, now)]
+
+
+def _done(web: Web, connection: sa.Connection, viewer: Viewer, agent: str) -> list[dict[str, Any]]:
+    """AGENT's outcomes of today, newest first; those the viewer recorded within the undo
+    window say until when they may be undone."""
+    now = web.clock()
+    rows = worklists.done_today(connection, agent, web.now().date(), web.config.tz)
+    names = _NAMES.of(web.config, web.engine, rows)
+    reading = _Reading.of(web, web.campaigns())
+    return [
+        row
+        | {
+            "name": names.get(row["line_id"]),
+            "dialable": dialable(row["phone"], reading.country),
+            "title": reading.titles.get(row["campaign"], row["campaign"]),
+            "label": reading.labels.get(row["code"], row["code"]),
+            "until": until
+            if row["actor"] == viewer.actor and now <= (until := undo.undoable_until(row["at"]))
+            else None,
+        }
+        for row in rows
+    ]
+
+
+def _progress(web: Web, connection: sa.Connection, agent: str) -> worklists.Progress:
+    return worklists.agent_progress(
+        connection, web.campaigns(), agent, web.now().date(), web.config.tz
+    )
 
 
 # The agents' JSON API
@@ -260,7 +529,7 @@ def outcome_api(request: Request, viewer: ApiAgent, item: int, outcome: OutcomeI
     try:
         recorded = _record(web, item, agent, viewer, outcome)
     except UserError as refused:
-        raise HTTPException(409, refused.message) from None
+        raise refusal(refused, viewer) from None
     return OutcomeOut(
         item=item,
         state=recorded.state,
@@ -268,6 +537,19 @@ def outcome_api(request: Request, viewer: ApiAgent, item: int, outcome: OutcomeI
         next_at=recorded.next_at and recorded.next_at.astimezone(web.config.tz),
         follow_up=recorded.follow_up,
     )
+
+
+@api.post("/items/{item}/undo", responses=_REFUSALS)
+def undo_api(request: Request, viewer: ApiAgent, item: int) -> UndoOut:
+    """Take back ITEM's last outcome, recorded by this token's user within the last few
+    minutes (orders.undo.UNDO_MINUTES) while nothing else has changed the item."""
+    web = web_of(request)
+    _acting_agent(web, viewer, item)
+    try:
+        undone = undo.undo(web.engine, item, web.clock(), web.config.tz, by=viewer.actor)
+    except UserError as refused:
+        raise refusal(refused, viewer) from None
+    return UndoOut(item=item, undone=undone.code, state=undone.state)
 
 
 @api.post("/items/{item}/return", responses=_REFUSALS)
@@ -278,7 +560,7 @@ def return_api(request: Request, viewer: ApiAgent, item: int, given: ReturnIn) -
     try:
         _give_back(web, item, agent, viewer, given.reason)
     except UserError as refused:
-        raise HTTPException(409, refused.message) from None
+        raise refusal(refused, viewer) from None
     return ReturnOut(item=item, state="returned")
 
 
@@ -296,6 +578,8 @@ def _may_see(connection: sa.Connection, viewer: Viewer, agent_id: str) -> bool:
 def _acting_agent(web: Web, viewer: Viewer, item: int) -> str:
     """The agent whose list ITEM is on, if the viewer may act on it; 404 otherwise (also for
     another agent's item, so that nobody learns it exists)."""
+    if not 0 < item < 2**63:
+        raise HTTPException(404, f"no item {item} on a list you may see")
     with web.engine.connect() as connection:
         owner = connection.execute(sa.select(ORDERS.c.agent_id).where(ORDERS.c.id == item)).scalar()
         team = team_of(connection, viewer) if owner is not None else None
@@ -330,7 +614,7 @@ def _record(
 
 def _give_back(web: Web, item: int, agent: str, viewer: Viewer, reason: str) -> None:
     if not reason.strip():
-        raise UserError("Say why the item goes back.")
+        raise UserError("Say why the item goes back.", "give_back_needs_reason")
     outcomes.give_back(
         web.engine,
         item,
@@ -348,6 +632,7 @@ class _Reading:
     """What turning order rows into list items needs, looked up once a request."""
 
     tz: ZoneInfo
+    country: str
     titles: dict[str, str]
     labels: dict[str, str]
     reasons: dict[str, dict[str, str] | None]
@@ -357,6 +642,7 @@ class _Reading:
         config = web.config
         return cls(
             config.tz,
+            config.extract.country,
             {name: campaign.spec.title or name for name, campaign in campaigns.items()},
             _labels(web),
             {
@@ -375,16 +661,22 @@ def _listing(web: Web, connection: sa.Connection, agent: str, day: dt.date) -> A
     history = worklists.line_history(connection, {row["line_id"] for row in rows})
     progress = worklists.agent_progress(connection, campaigns, agent, day, web.config.tz)
     reading = _Reading.of(web, campaigns)
+    names = _NAMES.of(web.config, web.engine, rows)
     return AgentList(
         agent=agent,
         date=day,
         attempted=progress.attempted,
         quota=progress.quota,
-        items=[_item(reading, row, history.get(row["line_id"], [])) for row in rows],
+        items=[_item(reading, row, history.get(row["line_id"], []), names) for row in rows],
     )
 
 
-def _item(reading: _Reading, row: dict[str, Any], events: list[dict[str, Any]]) -> ListItem:
+def _item(
+    reading: _Reading,
+    row: dict[str, Any],
+    events: list[dict[str, Any]],
+    names: dict[str, str],
+) -> ListItem:
     tz, campaign = reading.tz, row["campaign"]
     return ListItem(
         item=row["id"],
@@ -392,6 +684,8 @@ def _item(reading: _Reading, row: dict[str, Any], events: list[dict[str, Any]]) 
         campaign_title=reading.titles.get(campaign, campaign),
         line_id=row["line_id"],
         phone=row["phone"],
+        dialable=dialable(row["phone"], reading.country),
+        name=names.get(row["line_id"]),
         region=row["region"],
         value=row["value"],
         attempts=row["attempts"],
@@ -417,7 +711,7 @@ def _entry(reading: _Reading, event: dict[str, Any]) -> HistoryEntry:
         "code": event["code"],
         "detail": event["detail"],
     }
-    if event["kind"] == "outcome":
+    if event["kind"] in ("outcome", "undone"):
         reasons = reading.reasons.get(event["campaign"]) or {}
         callback = event["callback_at"]
         fields |= {

@@ -1,5 +1,6 @@
 """The marketing pages and API: segment counts month on month, a rule editor that tries a rule
-as it is typed, campaigns' progress and a preview of their SMS. Phones only ever show masked."""
+as it is typed and saves it as a segment, campaigns' progress with pause and resume, and a
+preview of their SMS. Phones only ever show masked, in the pages and in the CSV export."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from outbound import output
@@ -19,6 +20,9 @@ from outbound.plan import daily, rule_check, segment_counts
 from outbound.results import monthly, progress, verdict
 from outbound.results.progress import Progress
 from outbound.rules import RuleError
+from outbound.rules.values import ValueNotFound
+from outbound.web import i18n
+from outbound.web.refusals import said
 from outbound.web.site import (
     ApiMarketing,
     CheckedForm,
@@ -26,10 +30,12 @@ from outbound.web.site import (
     Viewer,
     Web,
     masked,
+    refusal,
     role,
     web_of,
 )
-from outbound.workspace.campaigns import Campaign
+from outbound.workspace import edits
+from outbound.workspace.campaigns import Campaign, load_campaigns
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["marketing"])
@@ -44,7 +50,7 @@ def segments_page(request: Request, viewer: MarketingViewer) -> HTMLResponse:
     try:
         context: dict[str, Any] = {"counts": _counts(web), "problem": None}
     except UserError as exc:
-        context = {"counts": None, "problem": str(exc)}
+        context = {"counts": None, "problem": said(exc, viewer.language)}
     return web.page(request, "marketing/segments.html", context)
 
 
@@ -53,13 +59,17 @@ def rule_editor(
     request: Request, viewer: MarketingViewer, rule: str = "", month: str = ""
 ) -> HTMLResponse:
     web = web_of(request)
-    context = {
+    return web.page(request, "marketing/rules.html", _editor(web, rule, month, viewer))
+
+
+def _editor(web: Web, rule: str, month: str, viewer: Viewer) -> dict[str, Any]:
+    return {
         "rule": rule,
         "month": month,
         "months": snapshots.loaded_months(web.engine),
-        "checked": _checked(web, rule, month) if rule else None,
+        "checked": _checked(web, rule, month, viewer) if rule else None,
+        "saving": None,
     }
-    return web.page(request, "marketing/rules.html", context)
 
 
 @router.post("/marketing/rules/check")
@@ -67,8 +77,64 @@ def rule_check_fragment(
     request: Request, viewer: MarketingViewer, form: CheckedForm
 ) -> HTMLResponse:
     web = web_of(request)
-    checked = _checked(web, form.get("rule", ""), form.get("month", ""))
-    return web.page(request, "marketing/rule_result.html", {"checked": checked})
+    checked = _checked(web, form.get("rule", ""), form.get("month", ""), viewer)
+    return web.page(request, "marketing/rule_result.html", {"checked": checked, "saving": None})
+
+
+@router.get("/marketing/rules/export.csv")
+def rule_export(request: Request, viewer: MarketingViewer, rule: str, month: str = "") -> Response:
+    """Every line the rule selects, phones masked, as CSV that Excel opens in Chinese."""
+    web = web_of(request)
+    try:
+        trial = rule_check.try_rule(
+            web.config, web.engine, rule, month or None, None, hidden=viewer.hidden_columns
+        )
+    except UserError as exc:
+        problem = said(exc, viewer.language)
+        return Response(problem, status_code=422, media_type="text/plain; charset=utf-8")
+    body = "\ufeff" + _masked(trial.sample).to_csv(index=False)
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rule-{trial.month}.csv"'},
+    )
+
+
+@router.post("/marketing/segments")
+def save_segment(request: Request, viewer: MarketingViewer, form: CheckedForm) -> Response:
+    """Save the checked rule as segments/NAME.toml; an existing name only when confirmed."""
+    web = web_of(request)
+    name, title, rule = (
+        form.get("name", "").strip(),
+        form.get("title", "").strip(),
+        form.get("rule", ""),
+    )
+    saving: dict[str, Any] = {
+        "name": name,
+        "title": title,
+        "rule": rule,
+        "month": form.get("month", ""),
+        "exists": False,
+        "note": None,
+    }
+    status = 409
+    try:
+        replace = form.get("replace") == "yes"
+        edits.save_segment(
+            web.config, name, rule, title, replace=replace, hidden=viewer.hidden_columns
+        )
+        saving["note"] = ("ok", "Saved as segments/{name}.toml.", {"name": name})
+        status = 200
+    except edits.SegmentExists as exc:
+        saving |= {"exists": True, "note": ("error", said(exc, viewer.language), {})}
+    except UserError as exc:
+        saving["note"] = ("error", said(exc, viewer.language), {})
+    if request.headers.get("HX-Request"):
+        return web.page(request, "marketing/save_segment.html", {"saving": saving})
+    if status == 200:
+        return RedirectResponse("/marketing", status_code=303)
+    context = _editor(web, rule, saving["month"], viewer) | {"saving": saving}
+    return web.page(request, "marketing/rules.html", context, status=status)
 
 
 @router.get("/marketing/results")
@@ -79,25 +145,66 @@ def results_page(
     web = web_of(request)
     loaded = snapshots.loaded_months(web.engine)
     context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
+    campaigns = web.campaigns()
+    titles = {name: campaign.spec.title or name for name, campaign in campaigns.items()}
     try:
         month = verdict.judged_month(web.engine, month)
-        report = monthly.build(web.config, web.engine, list(web.campaigns().values()), month, by)
+        report = monthly.build(web.config, web.engine, list(campaigns.values()), month, by)
         context |= {
             "month": month,
             "judged_on": report.judged_on,
             "rows": output.records(report.lift),
             "scores": output.records(report.scores),
-            **monthly.figures(report),
+            **monthly.figures(report, i18n.translator(viewer.language), titles),
         }
     except UserError as exc:
-        context["problem"] = str(exc)
+        context["problem"] = said(exc, viewer.language)
     return web.page(request, "marketing/results.html", context)
 
 
 @router.get("/marketing/campaigns")
 def campaigns_page(request: Request, viewer: MarketingViewer) -> HTMLResponse:
     web = web_of(request)
-    return web.page(request, "marketing/campaigns.html", {"campaigns": _progress(web)})
+    context = {"campaigns": _progress(web), "note": None}
+    return web.page(request, "marketing/campaigns.html", context)
+
+
+@router.post("/marketing/campaigns/{name}/pause")
+def pause_campaign(
+    request: Request, name: str, viewer: MarketingViewer, form: CheckedForm
+) -> HTMLResponse:
+    return _pause_page(request, viewer, name, True)
+
+
+@router.post("/marketing/campaigns/{name}/resume")
+def resume_campaign(
+    request: Request, name: str, viewer: MarketingViewer, form: CheckedForm
+) -> HTMLResponse:
+    return _pause_page(request, viewer, name, False)
+
+
+def _pause_page(request: Request, viewer: Viewer, name: str, paused: bool) -> HTMLResponse:
+    """Pause or resume, then the campaign's row (htmx) or the page, read from the files as
+    they are now."""
+    web = web_of(request)
+    note = None
+    try:
+        _set_paused(web, name, paused)
+    except UserError as exc:
+        note = said(exc, viewer.language)
+    shown = _progress(web)
+    if request.headers.get("HX-Request"):
+        row = next((c, done) for c, done in shown if c.name == name)
+        return web.page(request, "marketing/campaign_row.html", {"row": row, "note": note})
+    context = {"campaigns": shown, "note": note}
+    return web.page(request, "marketing/campaigns.html", context, status=409 if note else 200)
+
+
+def _set_paused(web: Web, name: str, paused: bool) -> Campaign:
+    campaign = {c.name: c for c in load_campaigns(web.config)[0]}.get(name)
+    if campaign is None:
+        raise HTTPException(404, f"no campaign {name!r} in campaigns/")
+    return edits.set_paused(web.config, campaign, paused)
 
 
 @router.get("/marketing/sms")
@@ -107,7 +214,7 @@ def sms_page(request: Request, viewer: MarketingViewer, campaign: str = "") -> H
     context = {
         "choices": choices,
         "chosen": campaign,
-        "preview": _sms_preview(web, campaign) if campaign else None,
+        "preview": _sms_preview(web, campaign, viewer.language) if campaign else None,
     }
     return web.page(request, "marketing/sms.html", context)
 
@@ -117,7 +224,7 @@ def sms_preview_fragment(
     request: Request, viewer: MarketingViewer, form: CheckedForm
 ) -> HTMLResponse:
     web = web_of(request)
-    preview = _sms_preview(web, form.get("campaign", ""))
+    preview = _sms_preview(web, form.get("campaign", ""), viewer.language)
     return web.page(request, "marketing/sms_preview.html", {"preview": preview})
 
 
@@ -125,24 +232,30 @@ def _counts(web: Web) -> segment_counts.Counts:
     return segment_counts.counts(web.config, web.engine)
 
 
-def _checked(web: Web, rule: str, month: str) -> dict[str, Any]:
+def _checked(web: Web, rule: str, month: str, viewer: Viewer) -> dict[str, Any]:
     """The rule's trial for the page: its count and masked sample, or where it is wrong."""
+    language, hidden = viewer.language, viewer.hidden_columns
     nothing: dict[str, Any] = {"error": None, "problem": None, "trial": None}
     try:
-        trial = rule_check.try_rule(web.config, web.engine, rule, month or None, SAMPLE_ROWS)
+        trial = rule_check.try_rule(
+            web.config, web.engine, rule, month or None, SAMPLE_ROWS, hidden=hidden
+        )
     except RuleError as error:
+        hint = error.hint_refusal
         return nothing | {
             "error": {
-                "reason": rule_check.reason_of(error),
-                "hint": error.hint,
+                "reason": said(error, language),
+                "hint": said(hint, language) if hint else None,
                 "caret": rule_check.with_caret(error),
             }
         }
     except UserError as exc:
-        return nothing | {"problem": str(exc)}
+        return nothing | {"problem": said(exc, language)}
     sample = _masked(trial.sample)
     return nothing | {
         "trial": trial,
+        "rule": rule,
+        "month": month,
         "columns": list(sample.columns),
         "rows": output.records(sample),
     }
@@ -162,12 +275,14 @@ def _by_priority(web: Web) -> list[Campaign]:
 
 
 def _progress(web: Web) -> list[tuple[Campaign, Progress]]:
+    """Each campaign with its progress, read from campaigns/ now rather than from the app's
+    cache of it, which may not have seen a pause of a moment ago."""
     with web.engine.connect() as connection:
         found = progress.by_campaign(connection)
-    return [(c, found.get(c.name, Progress())) for c in _by_priority(web)]
+    return [(c, found.get(c.name, Progress())) for c in load_campaigns(web.config)[0]]
 
 
-def _sms_preview(web: Web, name: str) -> dict[str, Any]:
+def _sms_preview(web: Web, name: str, language: str) -> dict[str, Any]:
     """A few of the campaign's messages as they will go, phones masked, with the segment's
     count and the wave's SMS parts; or the sentence saying why there is none."""
     try:
@@ -176,7 +291,7 @@ def _sms_preview(web: Web, name: str) -> dict[str, Any]:
         )
         counted = _counts(web).of(campaign.spec.segment)
     except UserError as exc:
-        return {"problem": str(exc)}
+        return {"problem": said(exc, language)}
     sample = messages.head(SMS_SAMPLE).assign(phone=lambda f: f["phone"].map(masked))
     return {
         "problem": None,
@@ -221,6 +336,8 @@ class RuleProblem(BaseModel):
     message: str
     line: int
     column: int
+    values: list[str] | None = None  # a category column's values, for a value it never takes
+    suggestion: str | None = None
 
 
 class RuleRefusal(BaseModel):
@@ -245,6 +362,7 @@ class CampaignOut(BaseModel):
     start: dt.date
     end: dt.date
     priority: int
+    paused: bool
     progress: CampaignProgressOut
 
 
@@ -254,7 +372,7 @@ def api_segments(request: Request, viewer: ApiMarketing) -> SegmentsOut:
     try:
         found = _counts(web_of(request))
     except UserError as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise refusal(exc, viewer) from None
     return SegmentsOut(
         month=found.month,
         previous_month=found.previous_month,
@@ -279,12 +397,26 @@ def api_check_rule(request: Request, viewer: ApiMarketing, asked: RuleIn) -> Rul
     (phones masked); 422 with the message, line and column of a rule that is wrong."""
     web = web_of(request)
     try:
-        trial = rule_check.try_rule(web.config, web.engine, asked.rule, asked.month, SAMPLE_ROWS)
+        trial = rule_check.try_rule(
+            web.config,
+            web.engine,
+            asked.rule,
+            asked.month,
+            SAMPLE_ROWS,
+            hidden=viewer.hidden_columns,
+        )
     except RuleError as error:
-        problem = RuleProblem(message=str(error), line=error.line, column=error.column)
+        hint = error.hint_refusal
+        message = said(error, viewer.language)
+        if hint is not None:
+            message += " " + said(hint, viewer.language)
+        problem = RuleProblem(message=message, line=error.line, column=error.column)
+        if isinstance(error, ValueNotFound):
+            problem.values = list(error.found.known)
+            problem.suggestion = error.found.suggestion
         raise HTTPException(422, problem.model_dump()) from None
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise refusal(exc, viewer, 400) from None
     return RuleOut(
         month=trial.month,
         count=trial.count,
@@ -297,6 +429,10 @@ def api_check_rule(request: Request, viewer: ApiMarketing, asked: RuleIn) -> Rul
 @api.get("/campaigns")
 def api_campaigns(request: Request, viewer: ApiMarketing) -> list[CampaignOut]:
     """Every campaign with its work orders by state and its messages by delivery."""
+    return _campaigns_out(web_of(request))
+
+
+def _campaigns_out(web: Web) -> list[CampaignOut]:
     return [
         CampaignOut(
             name=c.name,
@@ -306,7 +442,30 @@ def api_campaigns(request: Request, viewer: ApiMarketing) -> list[CampaignOut]:
             start=c.spec.start,
             end=c.spec.end,
             priority=c.spec.priority,
+            paused=c.spec.paused,
             progress=CampaignProgressOut(**vars(done)),
         )
-        for c, done in _progress(web_of(request))
+        for c, done in _progress(web)
     ]
+
+
+@api.post("/campaigns/{name}/pause")
+def api_pause(request: Request, name: str, viewer: ApiMarketing) -> CampaignOut:
+    """Pause the campaign: the daily run gives it no new work orders and sends none of its
+    messages (paused = true in its file) until it is resumed."""
+    return _campaign_out(request, viewer, name, True)
+
+
+@api.post("/campaigns/{name}/resume")
+def api_resume(request: Request, name: str, viewer: ApiMarketing) -> CampaignOut:
+    """Resume a paused campaign from the next daily run."""
+    return _campaign_out(request, viewer, name, False)
+
+
+def _campaign_out(request: Request, viewer: Viewer, name: str, paused: bool) -> CampaignOut:
+    web = web_of(request)
+    try:
+        _set_paused(web, name, paused)
+    except UserError as exc:
+        raise refusal(exc, viewer) from None
+    return next(out for out in _campaigns_out(web) if out.name == name)

@@ -19,10 +19,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from outbound.config import Config
+from outbound.errors import UserError
+from outbound.rules import grants
 from outbound.staff import users
 from outbound.staff.users import Person, Role
 from outbound.store.models import Agent
 from outbound.web import i18n
+from outbound.web.refusals import said
 from outbound.web.security import COOKIE, Cookies, client_address, same_token, secret_key
 from outbound.workspace.campaigns import Campaign, load_campaigns
 
@@ -52,6 +55,11 @@ class Viewer:
     @property
     def role(self) -> Role:
         return self.person.role
+
+    @property
+    def hidden_columns(self) -> frozenset[str]:
+        """Columns this viewer may not select lines by: the numbers, unless its role sees them."""
+        return frozenset() if self.role in users.SEES_NUMBERS else grants.NUMBERS
 
     @property
     def actor(self) -> str:
@@ -232,6 +240,13 @@ def api_viewer(request: Request, token: str | None = None) -> Viewer:
             401, "unknown or replaced API token", headers={"WWW-Authenticate": "Bearer"}
         )
     return Viewer(person, None, api_language(request, web.config))
+
+
+def refusal(refused: UserError, viewer: Viewer, status: int = 409) -> HTTPException:
+    """REFUSED as an answer of the API: its sentence in the viewer's language, and its code for
+    programs in the header X-Refusal-Code."""
+    headers = {"X-Refusal-Code": refused.code} if refused.code else None
+    return HTTPException(status, said(refused, viewer.language), headers=headers)
 
 
 def api_language(request: Request, config: Config) -> str:

@@ -1,5 +1,6 @@
-"""The supervisor pages (their teams' progress, orders near their deadline with reassign and
-urge, absent agents and where their work went) and the supervisors' JSON API."""
+"""The supervisor pages (their teams' progress, refreshed in place; orders near their deadline
+with the customer, reassign (one or several at once) and urge; absent agents, where their work
+went, and cancelling an absence) and the supervisors' JSON API."""
 
 from __future__ import annotations
 
@@ -14,21 +15,27 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from outbound.errors import UserError
-from outbound.orders import supervision
+from outbound.extract import phones
+from outbound.orders import customers, supervision
 from outbound.results import activity, charts
 from outbound.staff import agents
+from outbound.web import i18n
+from outbound.web.refusals import said
 from outbound.web.site import (
     ApiSupervisor,
     CheckedForm,
     SupervisorViewer,
     Viewer,
     Web,
+    refusal,
     team_of,
     web_of,
 )
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["supervisor"])
+_NAMES = customers.Names()
+STALE = "Changed since the page was shown (now {state}, {holder}); not moved."
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -47,19 +54,38 @@ def progress_page(
     request: Request, viewer: SupervisorViewer, date: dt.date | None = None
 ) -> HTMLResponse:
     web = web_of(request)
+    return web.page(request, "supervisor/progress.html", _team_progress(web, viewer, date))
+
+
+@router.get("/supervisor/progress")
+def progress_fragment(
+    request: Request, viewer: SupervisorViewer, date: dt.date | None = None
+) -> HTMLResponse:
+    """The progress page's tables and chart, which the page asks for again every minute."""
+    web = web_of(request)
+    return web.page(request, "supervisor/progress_body.html", _team_progress(web, viewer, date))
+
+
+def _team_progress(web: Web, viewer: Viewer, date: dt.date | None) -> dict[str, Any]:
     day = _day(web, date)
-    context: dict[str, Any] = {"day": day, "teams": {}, "problem": None}
+    context: dict[str, Any] = {
+        "day": day,
+        "teams": {},
+        "problem": None,
+        "asked": date,
+        "now": web.clock(),
+    }
     with web.engine.connect() as connection:
         try:
             table = _progress(web, connection, viewer, day)
         except UserError as exc:
-            context["problem"] = exc.message
+            context["problem"] = said(exc, viewer.language)
         else:
             context["teams"] = {
                 team: _records(rows) for team, rows in table.groupby("team", sort=True)
             }
             context["month_chart"] = _month_so_far(web, connection, viewer, day)
-    return web.page(request, "supervisor/progress.html", context)
+    return context
 
 
 def _month_so_far(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date) -> Markup:
@@ -67,7 +93,9 @@ def _month_so_far(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.d
     team = team_of(connection, viewer)
     quotas = {name: c.spec.per_agent_per_day for name, c in web.campaigns().items()}
     days = activity.calendar_days(connection, day.replace(day=1), day, team, quotas, web.config.tz)
-    return Markup(charts.progress(days, f"{day:%Y-%m}: daily progress against quota"))
+    say = i18n.translator(viewer.language)
+    title = say("{month}: daily progress against quota", month=f"{day:%Y-%m}")
+    return Markup(charts.progress(days, title, say))
 
 
 def _progress(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date) -> pd.DataFrame:
@@ -90,7 +118,8 @@ def deadlines_page(request: Request, viewer: SupervisorViewer) -> HTMLResponse:
 
 
 def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, Any]:
-    """The deadline page's rows (or the row of ONLY) and the agents they may go to."""
+    """The deadline page's rows (or the row of ONLY), with the customer's name and number as
+    agents dial it, and the agents they may go to."""
     with web.engine.connect() as connection:
         team = team_of(connection, viewer)
         rows = supervision.near_deadline(
@@ -98,6 +127,11 @@ def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, A
         )
         roster = supervision.team_roster(connection, web.now().date(), team)
         sent = supervision.urges(connection, [int(i) for i in rows["id"]])
+    names = _NAMES.of(web.config, web.engine, rows[["month", "line_id"]].to_dict("records"))
+    rows["customer"] = rows["line_id"].map(names)
+    rows["dial"] = rows["phone"].map(
+        lambda phone: phones.dialable(phone, web.config.extract.country)
+    )
     present = roster[~roster["absent"]]
     return {
         "rows": _records(rows),
@@ -105,6 +139,7 @@ def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, A
         "present": _records(present[["agent_id", "name"]]),
         "notes": {},
         "banner": None,
+        "summary": None,
     }
 
 
@@ -114,21 +149,73 @@ def reassign_row(
 ) -> Response:
     web = web_of(request)
     team = _order_of_team(web, viewer, order_id)
+    note = _reassign(web, viewer, order_id, form.get("to", ""), team, form.get("version"))
+    return _row(request, web, viewer, order_id, note)
+
+
+@router.post("/supervisor/orders/reassign")
+def reassign_rows(request: Request, viewer: SupervisorViewer, form: CheckedForm) -> Response:
+    """Reassign the ticked orders (fields order-ID, valued with the version the page showed)
+    to one agent: each as the single reassign does, refused alone when it changed meanwhile."""
+    web = web_of(request)
+    to = form.get("to", "")
+    ticked = {
+        int(key.removeprefix("order-")): value
+        for key, value in form.items()
+        if key.startswith("order-") and key.removeprefix("order-").isdigit()
+    }
+    with web.engine.connect() as connection:
+        team = team_of(connection, viewer)
+        ours = {order for order in ticked if supervision.in_team(connection, order, team)}
+    refused: Note | None = None
+    try:
+        supervision.check_agent(web.engine, to, web.now().date(), team)
+    except UserError as exc:
+        refused = ("error", said(exc, viewer.language), {})
+    if refused is None and not ticked:
+        refused = ("error", "Tick the orders to reassign first.", {})
+    if refused is not None:
+        context = _deadlines(web, viewer) | {"summary": refused}
+        return web.page(request, "supervisor/deadlines.html", context, status=409)
+    notes: dict[int, Note] = {
+        order: _reassign(web, viewer, order, to, team, seen)
+        if order in ours
+        else ("error", "Not an order of your teams.", {})
+        for order, seen in sorted(ticked.items())
+    }
+    done = sum(note[0] == "ok" for note in notes.values())
+    summary = (
+        "ok" if done == len(notes) else "error",
+        "{done} of {count} orders reassigned to {agent}.",
+        {"done": str(done), "count": str(len(notes)), "agent": to},
+    )
+    context = _deadlines(web, viewer) | {"notes": notes, "summary": summary}
+    return web.page(request, "supervisor/deadlines.html", context)
+
+
+def _reassign(
+    web: Web, viewer: Viewer, order_id: int, to: str, team: set[str] | None, seen: str | None
+) -> Note:
+    """Reassign ORDER_ID to TO, refused if it is no longer at the version SEEN (when given);
+    what happened, as a row's note."""
     try:
         moved = supervision.reassign(
             web.config,
             web.engine,
             web.campaigns(),
             order_id,
-            form.get("to", ""),
+            to,
             viewer.actor,
             web.clock(),
             within=team,
+            seen_version=int(seen) if seen and seen.isdigit() else None,
         )
+    except supervision.Stale as stale:
+        state = i18n.translator(viewer.language)(stale.state)
+        return ("error", STALE, {"state": state, "holder": stale.holder or "—"})
     except UserError as exc:
-        return _row(request, web, viewer, order_id, ("error", exc.message, {}))
-    note = ("ok", "Reassigned to {agent}.", {"agent": moved.to_agent})
-    return _row(request, web, viewer, order_id, note)
+        return ("error", said(exc, viewer.language), {})
+    return ("ok", "Reassigned to {agent}.", {"agent": moved.to_agent})
 
 
 @router.post("/supervisor/orders/{order_id}/urge")
@@ -140,7 +227,7 @@ def urge_row(
     try:
         supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:
-        return _row(request, web, viewer, order_id, ("error", exc.message, {}))
+        return _row(request, web, viewer, order_id, ("error", said(exc, viewer.language), {}))
     return _row(request, web, viewer, order_id, ("ok", "Urged.", {}))
 
 
@@ -191,7 +278,29 @@ def _absences(web: Web, viewer: Viewer, day: dt.date, problem: str | None = None
         "work": work,
         "roster": _records(roster[["agent_id", "name"]]),
         "problem": problem,
+        "cancelled": None,
+        "today": web.now().date(),
     }
+
+
+@router.post("/supervisor/absences/cancel")
+def cancel_absence(request: Request, viewer: SupervisorViewer, form: CheckedForm) -> Response:
+    """The agent is at work on the day after all; their absence is taken back."""
+    web = web_of(request)
+    today = web.now().date()
+    agent_id = form.get("agent", "")
+    try:
+        day = _date_field(form.get("date", ""), today)
+        with web.engine.connect() as connection:
+            team = team_of(connection, viewer)
+        cancelled = supervision.cancel_absence(
+            web.engine, agent_id, day, viewer.actor, web.clock(), web.config.tz, within=team
+        )
+    except UserError as exc:
+        context = _absences(web, viewer, today, said(exc, viewer.language))
+        return web.page(request, "supervisor/absences.html", context, status=409)
+    context = _absences(web, viewer, day) | {"cancelled": cancelled}
+    return web.page(request, "supervisor/absences.html", context)
 
 
 @router.post("/supervisor/absences")
@@ -204,10 +313,10 @@ def mark_absent(request: Request, viewer: SupervisorViewer, form: CheckedForm) -
         with web.engine.connect() as connection:
             team = team_of(connection, viewer)
         if team is not None and agent_id not in team:
-            raise UserError(f"{agent_id!r} is not an agent of your team")
+            raise supervision.not_in_team(agent_id)
         agents.mark_absent(web.engine, agent_id, day, form.get("reason", "").strip() or None)
     except UserError as exc:
-        context = _absences(web, viewer, today, exc.message)
+        context = _absences(web, viewer, today, said(exc, viewer.language))
         return web.page(request, "supervisor/absences.html", context, status=409)
     return RedirectResponse(f"/supervisor/absences?date={day}", status_code=303)
 
@@ -218,7 +327,9 @@ def _date_field(text: str, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+        raise UserError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD", "not_a_date", text=text
+        ) from None
 
 
 class OrderOut(BaseModel):
@@ -275,10 +386,6 @@ class TeamProgressOut(BaseModel):
     agents: list[AgentProgress]
 
 
-def _refused(exc: UserError) -> HTTPException:
-    return HTTPException(409, exc.message)
-
-
 @api.get("/orders")
 def orders_api(
     request: Request,
@@ -298,7 +405,7 @@ def orders_api(
                 connection, web.clock(), team, overdue=overdue, agent=agent, state=state
             )
         except UserError as exc:
-            raise _refused(exc) from None
+            raise refusal(exc, viewer) from None
     found = [OrderOut(**row) for row in _records(listed)]
     return OrdersOut(count=len(found), orders=found)
 
@@ -322,7 +429,7 @@ def reassign_api(
             within=team,
         )
     except UserError as exc:
-        raise _refused(exc) from None
+        raise refusal(exc, viewer) from None
     return ReassignedOut(
         order=order_id, from_agent=moved.from_agent, to_agent=moved.to_agent, state=moved.state
     )
@@ -336,7 +443,7 @@ def urge_api(request: Request, order_id: int, viewer: ApiSupervisor) -> UrgedOut
     try:
         detail = supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:
-        raise _refused(exc) from None
+        raise refusal(exc, viewer) from None
     return UrgedOut(order=order_id, detail=detail)
 
 
@@ -351,5 +458,5 @@ def progress_api(
         try:
             table = _progress(web, connection, viewer, day)
         except UserError as exc:
-            raise _refused(exc) from None
+            raise refusal(exc, viewer) from None
     return TeamProgressOut(date=day, agents=[AgentProgress(**row) for row in _records(table)])

@@ -62,6 +62,7 @@ class CampaignFile(BaseModel):
     purpose: Literal["marketing", "service"] = "marketing"  # marketing messages keep the window
     success: str | None = None  # a rule on the next month's extract (prev. = the campaign's)
     survey: Survey | None = None
+    paused: bool = False  # no new work orders and no messages until it is resumed
 
     @property
     def scripts(self) -> tuple[str, ...]:
@@ -102,7 +103,8 @@ class Campaign:
         return pairs
 
     def active_on(self, day: dt.date) -> bool:
-        return self.spec.start <= day <= self.spec.end
+        """Whether the campaign runs on DAY: within its dates and not paused."""
+        return self.spec.start <= day <= self.spec.end and not self.spec.paused
 
 
 def read_campaign(config: Config, path: Path) -> Campaign:

@@ -202,3 +202,45 @@ def test_an_absence_is_in_the_history_of_each_order_it_moved(ran: Ran) -> None:
             for e in workspace.json("orders", "--history", str(item))["events"]
         ]
         assert ("absent", "A01 is absent on 2026-11-03") in kinds
+
+
+def test_a_reassign_of_an_order_changed_since_it_was_read_is_refused_as_stale(ran: Ran) -> None:
+    workspace, engine = ran
+    item = complaint_of(workspace, "A01")
+    with engine.connect() as connection:
+        seen = connection.scalar(sa.select(ORDERS.c.version).where(ORDERS.c.id == item))
+    workspace.ok("outcome", str(item), "--code", "no_answer", now=f"{DAY} 09:00")
+    config = load_config(workspace.folder)
+    campaigns = {c.name: c for c in load_campaigns(config)[0]}
+    with pytest.raises(supervision.Stale, match="changed since the page was shown"):
+        supervision.reassign(
+            config, engine, campaigns, item, "A02", "S01", MORNING, seen_version=seen
+        )
+    assert item in [c["item"] for c in workspace.calls("A01", DAY)]
+
+
+def test_cancelling_an_absence_is_logged_on_the_orders_it_moved_and_guarded(ran: Ran) -> None:
+    workspace, engine = ran
+    held = [c["item"] for c in workspace.calls("A01", DAY)]
+    workspace.ok("agents", "absent", "A01", "--date", "2026-11-03")
+    workspace.ok("run", "--date", "2026-11-03", now="2026-11-03 07:30")
+    cancel = [engine, "A01", dt.date(2026, 11, 3), "S01", NEXT_MORNING, SHANGHAI]
+    with pytest.raises(UserError, match="'A01' is not an agent of your team"):
+        supervision.cancel_absence(*cancel, within={"A04"})
+    cancelled = supervision.cancel_absence(*cancel, within={"A01", "A02"})
+    assert (cancelled.agent_id, cancelled.moved) == ("A01", len(held))
+    with pytest.raises(UserError, match="A01 is not marked absent on 2026-11-03"):
+        supervision.cancel_absence(*cancel)
+    roster = workspace.json("agents", "list", "--date", "2026-11-03")["agents"]
+    assert not next(a for a in roster if a["agent_id"] == "A01")["absent"]
+    last = workspace.json("orders", "--history", str(held[0]))["events"][-1]
+    assert (last["kind"], last["actor"], last["detail"]) == (
+        "absence_cancelled",
+        "S01",
+        "A01's absence on 2026-11-03 cancelled",
+    )
+    workspace.ok("agents", "absent", "A02", "--date", DAY)
+    with pytest.raises(UserError, match=r"2026-11-02 is past"):
+        supervision.cancel_absence(
+            engine, "A02", dt.date(2026, 11, 2), "S01", NEXT_MORNING, SHANGHAI
+        )

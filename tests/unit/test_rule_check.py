@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outbound.plan.rule_check import reason_of, with_caret
+from outbound.plan.rule_check import with_caret
 from outbound.rules import ColumnType, RuleError, compile_rule
 
 SCHEMA: dict[str, ColumnType] = {"region": "category", "calls_30d": "int", "status": "category"}
@@ -35,9 +35,3 @@ def test_the_caret_line_follows_the_erring_line_of_a_rule_of_several_lines() -> 
 
 def test_a_rule_cut_short_gets_one_caret_after_its_end() -> None:
     assert with_caret(error_of("calls_30d ==")) == "calls_30d ==\n" + " " * 12 + "^"
-
-
-def test_the_reason_is_the_first_line_of_the_command_line_message() -> None:
-    error = error_of("status == 'active' and\n  calls_3d == 0")
-    assert reason_of(error) == "rule: line 2: unknown column 'calls_3d'"
-    assert str(error).startswith(reason_of(error) + "\n")

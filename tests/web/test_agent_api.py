@@ -109,8 +109,13 @@ def test_a_second_outcome_on_a_closed_item_is_a_conflict_that_says_why(site: Sit
     first = agent.post(url, json={"code": "accepted"})
     assert first.json()["state"] == "done" and first.json()["result"] == "converted"
     again = agent.post(url, json={"code": "declined"})
-    assert again.status_code == 409
-    assert again.json()["detail"].startswith(f"work order {item} is already closed (done, ")
+    assert again.status_code == 409 and again.headers["X-Refusal-Code"] == "order_closed"
+    assert (
+        again.json()["detail"]
+        == f"工单 {item} 已于 {DAY} 10:00 结束，不能再登记结果。如第一次登记有误，请联系班长。"
+    )
+    english = agent.post(url, json={"code": "declined"}, headers={"Accept-Language": "en"})
+    assert english.json()["detail"].startswith(f"Work order {item} closed at {DAY} 10:00;")
 
 
 def test_a_refused_outcome_is_a_conflict_and_changes_nothing(site: Site) -> None:
@@ -118,7 +123,7 @@ def test_a_refused_outcome_is_a_conflict_and_changes_nothing(site: Site) -> None
     agent = site.api("wangli")
     answer = agent.post(f"{site.url}/api/items/{item}/outcome", json={"code": "declined"})
     assert answer.status_code == 409
-    assert "asks for the reason with a reached customer" in answer.json()["detail"]
+    assert answer.json()["detail"].startswith("接通的客户需要选择原因：moved_away (搬迁)")
     assert list_of(agent, site, "A01").json()["attempted"] == 0
 
 
@@ -143,7 +148,7 @@ def test_giving_an_item_back_via_the_api_takes_it_off_the_list(site: Site) -> No
     agent = site.api("wangli")
     url = f"{site.url}/api/items/{item}/return"
     refused = agent.post(url, json={"reason": " "})
-    assert refused.status_code == 409 and refused.json()["detail"] == "Say why the item goes back."
+    assert refused.status_code == 409 and refused.json()["detail"] == "请填写退回原因。"
     answer = agent.post(url, json={"reason": "不懂镇原方言"})
     assert answer.json() == {"item": item, "state": "returned"}
     assert item not in [row["item"] for row in list_of(agent, site, "A01").json()["items"]]
@@ -161,10 +166,22 @@ def test_the_api_wants_the_token_of_an_agent_or_a_supervisor(site: Site) -> None
 
 
 def test_the_openapi_description_has_the_agent_schemas(site: Site) -> None:
-    description = requests.get(f"{site.url}/api/openapi.json").json()
+    description = site.api("wangli").get(f"{site.url}/api/openapi.json").json()
     schemas = description["components"]["schemas"]
     assert {"AgentList", "ListItem", "HistoryEntry", "OutcomeIn", "OutcomeOut"} <= set(schemas)
     outcome = description["paths"]["/api/items/{item}/outcome"]["post"]
     assert outcome["responses"]["409"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AgentProblem"
     }
+
+
+def test_an_outcome_taken_back_via_the_api_within_minutes_reopens_the_item(site: Site) -> None:
+    item = site.center.calls("A01", DAY)[0]["item"]
+    agent = site.api("wangli")
+    assert agent.post(f"{site.url}/api/items/{item}/outcome", json={"code": "declined"}).ok
+    answer = agent.post(f"{site.url}/api/items/{item}/undo")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"item": item, "undone": "declined", "state": "assigned"}
+    again = agent.post(f"{site.url}/api/items/{item}/undo")
+    assert again.status_code == 409
+    assert again.json() == {"detail": f"工单 {item} 没有可撤销的结果。"}

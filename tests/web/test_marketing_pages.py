@@ -3,12 +3,15 @@ the SMS preview, with every phone masked and every page kept from other roles.""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from outbound.config import Config, load_config
@@ -17,7 +20,7 @@ from outbound.plan import segment_counts
 from outbound.store.db import open_database
 from outbound.web import i18n
 from outbound.web.site import masked
-from tests.web.conftest import DAY, Browser, Site
+from tests.web.conftest import DAY, Browser, Site, csrf_of
 
 PAGES = ["/marketing", "/marketing/rules", "/marketing/campaigns", "/marketing/sms"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "outbound" / "web" / "templates" / "marketing"
@@ -35,7 +38,7 @@ def row_of(page: str, name: str) -> list[str]:
 def progress_of(page: str, campaign: str) -> dict[str, str]:
     row = re.search(rf'<tr data-campaign="{campaign}">(.*?)</tr>', page, re.S)
     assert row, f"no campaign {campaign}"
-    return dict(re.findall(r'<td class="num (\w+)">([^<]*)</td>', row[1]))
+    return dict(re.findall(r'<td class="num (\w+)"[^>]*>([^<]*)</td>', row[1]))
 
 
 def check_rule(browser: Browser, rule: str, month: str = "") -> str:
@@ -115,8 +118,8 @@ def test_the_rule_check_shows_an_unknown_column_with_the_suggestion_and_a_caret(
     site: Site,
 ) -> None:
     fragment = check_rule(site.login("sunyx"), 'region == "西峰区" and calls_3d > 1')
-    assert "rule: unknown column 'calls_3d'" in fragment
-    assert "did you mean 'calls_30d'?" in fragment
+    assert "没有列“calls_3d”。" in fragment
+    assert "是否想写 calls_30d？" in fragment
     caret = re.search(r'<pre class="caret">(.*?)</pre>', fragment, re.S)
     assert caret, fragment
     # 西峰区 takes six columns, as in the command line's message
@@ -153,7 +156,7 @@ def test_the_rule_editor_checks_a_rule_given_in_its_address_without_javascript(
 
 def test_the_rule_check_names_a_month_that_is_not_loaded(site: Site) -> None:
     fragment = check_rule(site.login("sunyx"), "complaints > 0", "2025-01")
-    assert "no extract is loaded for 2025-01" in fragment
+    assert "2025-01 的账单数据尚未导入" in fragment
 
 
 def test_campaign_progress_moves_after_an_outcome(site: Site) -> None:
@@ -242,3 +245,120 @@ def test_every_text_of_the_marketing_pages_has_its_chinese() -> None:
     }
     assert texts
     assert sorted(texts - set(i18n.chinese())) == []
+
+
+def save(browser: Browser, data: dict[str, str], htmx: bool = False) -> requests.Response:
+    token = csrf_of(browser.page("/marketing/rules").text)
+    headers = {"HX-Request": "true"} if htmx else {}
+    return browser.post(
+        browser.url + "/marketing/segments", data={**data, "csrf": token}, headers=headers
+    )
+
+
+def test_a_raw_or_misspelt_category_value_is_named_with_the_columns_values(site: Site) -> None:
+    browser = site.login("sunyx")
+    fragment = check_rule(browser, "status == '在用' and calls_30d == 0")
+    assert "status 没有取值“在用”；它的取值有：active, closed, suspended。" in fragment
+    assert "账单中的“在用”导入后为“active”：请写后者。" in fragment
+    assert "<strong>" not in fragment  # no count of 0
+    misspelt = check_rule(browser, "status == 'actve'")
+    assert "您是不是要写“active”？" in misspelt
+    plan = check_rule(browser, "plan == '家家E'")
+    assert "plan 没有取值“家家E”" in plan and "家家e" in plan and "天翼畅享" in plan
+    english = site.login("sunyx")
+    english.page("/lang/en?next=/marketing/rules")
+    said = check_rule(english, "plan == '家家E'")
+    assert "plan has no value “家家E”; its values: " in said and "天翼畅享" in said
+    assert "Did you mean “家家e”?" in said
+
+
+def test_a_checked_rule_is_offered_to_save_and_saved_as_a_segment_file(site: Site) -> None:
+    browser = site.login("sunyx")
+    rule = "status == 'active' and region == '西峰区' and calls_30d == 0"
+    fragment = check_rule(browser, rule)
+    assert 'action="/marketing/segments"' in fragment and f'value="{rule}"' in fragment
+    answer = save(browser, {"name": "quiet_xifeng", "title": "西峰区零次户", "rule": rule})
+    assert answer.url.endswith("/marketing")
+    assert row_of(answer.text, "quiet_xifeng")[0] == "西峰区零次户"
+    saved = (site.center.folder / "segments" / "quiet_xifeng.toml").read_text("utf-8")
+    assert saved == f'title = "西峰区零次户"\nwhere = "{rule}"\n'
+    assert site.center.json("preview", "quiet_xifeng")["count"] == count_shown(fragment)
+
+
+def test_saving_over_an_existing_segment_needs_the_replace_box(site: Site) -> None:
+    browser = site.login("sunyx")
+    path = site.center.folder / "segments" / "complaints.toml"
+    kept = path.read_text("utf-8")
+    data = {"name": "complaints", "title": "多次投诉", "rule": "complaints > 2"}
+    refused = save(browser, data, htmx=True)
+    assert refused.status_code == 200  # htmx swaps a 200 only: the form comes back with why
+    text = html.unescape(refused.text)
+    assert "已有名为“complaints”的客户群；如要覆盖请勾选“覆盖已有文件”" in text
+    assert 'name="replace" value="yes"' in text
+    assert path.read_text("utf-8") == kept
+    replaced = save(browser, {**data, "replace": "yes"}, htmx=True)
+    assert replaced.status_code == 200 and "已保存为 segments/complaints.toml。" in replaced.text
+    assert 'where = "complaints > 2"' in path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("name", ["../config", "Lapsed", "lapsed users", ""])
+def test_a_segment_name_that_is_no_safe_file_name_is_refused(site: Site, name: str) -> None:
+    before = sorted(p.name for p in site.center.folder.rglob("*"))
+    answer = save(site.login("sunyx"), {"name": name, "rule": "complaints > 0"})
+    assert answer.status_code == 409
+    assert f"客户群名称“{name}”不可用" in html.unescape(answer.text)
+    assert sorted(p.name for p in site.center.folder.rglob("*")) == before
+
+
+def test_the_rule_check_exports_every_selected_line_as_excel_ready_csv_phones_masked(
+    site: Site,
+) -> None:
+    preview = site.center.json("preview", "high_spend")
+    answer = site.login("sunyx").get(
+        site.url + "/marketing/rules/export.csv",
+        params={"rule": preview["where"], "month": "2026-10"},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="rule-2026-10.csv"' in answer.headers["content-disposition"]
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert len(rows) == preview["count"] > 10
+    assert "customer_name" in rows[0] and any("区" in row["region"] for row in rows)
+    assert all(re.fullmatch(r"\d{3}\*+\d{4}", row["phone"]) for row in rows)
+    refused = site.login("sunyx").get(
+        site.url + "/marketing/rules/export.csv", params={"rule": "calls_3d > 1"}
+    )
+    assert refused.status_code == 422 and "没有列“calls_3d”" in refused.text
+
+
+def test_a_campaign_paused_on_the_page_shows_paused_and_is_resumed(site: Site) -> None:
+    browser = site.login("sunyx")
+    path = site.center.folder / "campaigns" / "upsell_sms.toml"
+    paused = browser.submit(
+        "/marketing/campaigns/upsell_sms/pause", {}, from_page="/marketing/campaigns"
+    )
+    assert paused.status_code == 200
+    row = re.search(r'<tr data-campaign="upsell_sms" class="paused">(.*?)</tr>', paused.text, re.S)
+    assert row and "已暂停" in row[1] and "恢复" in row[1]
+    assert "paused = true\n" in path.read_text("utf-8")
+    token = csrf_of(browser.page("/marketing/campaigns").text)
+    resumed = browser.post(
+        site.url + "/marketing/campaigns/upsell_sms/resume",
+        data={"csrf": token},
+        headers={"HX-Request": "true"},
+    )
+    assert resumed.text.lstrip().startswith('<tr data-campaign="upsell_sms">')
+    assert "暂停" in resumed.text and "已暂停" not in resumed.text
+    assert "paused" not in path.read_text("utf-8")
+
+
+def test_pausing_an_unknown_campaign_or_without_the_token_is_refused(site: Site) -> None:
+    browser = site.login("sunyx")
+    unknown = browser.submit(
+        "/marketing/campaigns/nothing/pause", {}, from_page="/marketing/campaigns"
+    )
+    assert unknown.status_code == 404
+    bare = browser.post(site.url + "/marketing/campaigns/upsell_sms/pause")
+    assert bare.status_code == 403
+    assert "paused" not in (site.center.folder / "campaigns" / "upsell_sms.toml").read_text()

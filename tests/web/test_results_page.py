@@ -34,7 +34,7 @@ def test_a_month_without_the_next_extract_says_what_to_import(site: Site) -> Non
     with (site.center.folder / "campaigns" / f"{CAMPAIGN}.toml").open("a") as file:
         file.write('success = "calls_30d > 0"\n')
     page = html.unescape(site.login("sunyx").page("/marketing/results?month=2026-10").text)
-    assert "engine import FILE --month 2026-11" in page and "<svg" not in page
+    assert "要用 2026-11 的账单数据评估，但该月数据尚未导入" in page and "<svg" not in page
 
 
 def test_the_results_page_shows_the_customers_scores(site: Site) -> None:

@@ -65,9 +65,9 @@ def test_a_refused_reassign_is_a_conflict_with_the_sentence(site: Site) -> None:
     item = complaint_of(site, "A01")
     site.center.ok("agents", "absent", "A03", "--date", DAY)
     for to, sentence in (
-        ("A03", f"A03 is absent on {DAY}"),
-        ("A04", "'A04' is not an agent of your team"),
-        ("A01", f"work order {item} is already A01's"),
+        ("A03", f"A03 在 {DAY} 缺勤"),
+        ("A04", "“A04”不是您班组的坐席"),
+        ("A01", f"工单 {item} 已经是 A01 的了"),
     ):
         answer = api.post(f"{site.url}/api/orders/{item}/reassign", json={"to": to})
         assert answer.status_code == 409 and answer.json()["detail"].startswith(sentence)
@@ -94,7 +94,10 @@ def test_urging_logs_an_event_and_a_closed_order_is_refused(site: Site) -> None:
     site.center.ok("outcome", str(item), "--code", "satisfied", now=f"{DAY} 10:00")
     closed = api.post(f"{site.url}/api/orders/{item}/urge")
     assert closed.status_code == 409
-    assert closed.json()["detail"] == f"work order {item} is already closed (satisfied)"
+    assert closed.json()["detail"] == f"工单 {item} 已经结束。"
+    english = api.post(f"{site.url}/api/orders/{item}/urge", headers={"Accept-Language": "en"})
+    assert english.headers["X-Refusal-Code"] == "work_order_closed"
+    assert "已经" not in english.json()["detail"]
 
 
 def test_the_progress_is_per_agent_of_the_team_and_a_day_without_a_run_is_refused(
@@ -110,4 +113,4 @@ def test_the_progress_is_per_agent_of_the_team_and_a_day_without_a_run_is_refuse
     assert (rows["A02"]["attempted"], rows["A02"]["reached"], rows["A01"]["attempted"]) == (1, 0, 0)
     missing = api.get(f"{site.url}/api/progress", params={"date": "2026-11-03"})
     assert missing.status_code == 409
-    assert missing.json()["detail"].startswith("no run for 2026-11-03 yet")
+    assert missing.json()["detail"].startswith("2026-11-03 的每日派单还没有运行")

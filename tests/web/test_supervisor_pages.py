@@ -8,11 +8,14 @@ import html
 import re
 
 import requests
+import sqlalchemy as sa
 
 from outbound.config import load_config
+from outbound.extract import phones, snapshots
 from outbound.plan import daily
 from outbound.results import activity
 from outbound.store.db import open_database
+from outbound.store.orders import ORDERS
 from tests.web.conftest import DAY, PASSWORD, Browser, Site, csrf_of
 
 NEXT = "2026-11-03"
@@ -86,7 +89,7 @@ def test_the_progress_page_charts_the_teams_month_day_by_day(site: Site) -> None
     page = site.login("zhaozz").page("/supervisor").text
     shown = {a: int(cell(page, a, "quota")) for a in ("A01", "A02", "A03")}
     chart = re.search(r'<figure class="chart progress">(.*?)</figure>', page, re.S)
-    assert chart and "<svg" in chart.group(1) and "2026-11: daily progress" in chart.group(1)
+    assert chart and "<svg" in chart.group(1) and "2026-11 每日进度与定额" in chart.group(1)
     config = load_config(site.center.folder)
     engine = open_database(config.database_url)
     quotas = {c.name: c.spec.per_agent_per_day for c in daily.active(config, date(DAY))[0]}
@@ -107,15 +110,14 @@ def test_the_progress_page_charts_the_teams_month_day_by_day(site: Site) -> None
 def test_a_day_without_a_run_shows_why_instead_of_numbers(site: Site) -> None:
     page = site.login("zhaozz").page(f"/supervisor?date={NEXT}")
     assert page.status_code == 200
-    assert f"no run for {NEXT} yet" in page.text
+    assert f"{NEXT} 的每日派单还没有运行" in page.text and "engine" not in page.text
 
 
 def test_an_order_past_its_deadline_is_on_the_deadline_page_as_overdue(site: Site) -> None:
-    zhaozz = site.login("zhaozz")
     item = complaint_of(site, "A01")
-    assert f'id="order-{item}"' not in zhaozz.page("/supervisor/deadlines").text
-    site.clock.set(f"{LATE}T08:00")
-    row = row_of(zhaozz.page("/supervisor/deadlines").text, item)
+    assert f'id="order-{item}"' not in site.login("zhaozz").page("/supervisor/deadlines").text
+    site.clock.set(f"{LATE}T08:00")  # past the session's hours: a new one
+    row = row_of(site.login("zhaozz").page("/supervisor/deadlines").text, item)
     assert "已超时" in row and "A01" in row
 
 
@@ -139,7 +141,7 @@ def test_reassigning_to_an_absent_agent_is_refused_in_the_row(site: Site) -> Non
     item = complaint_of(site, "A01")
     site.center.ok("agents", "absent", "A03", "--date", DAY)
     answer = htmx(site.login("zhaozz"), f"/supervisor/orders/{item}/reassign", {"to": "A03"})
-    assert f"A03 is absent on {DAY}" in row_of(answer.text, item)
+    assert f"A03 在 {DAY} 缺勤，请选择在岗的坐席。" in row_of(answer.text, item)
     assert item in [c["item"] for c in site.center.calls("A01", DAY)]
 
 
@@ -151,7 +153,7 @@ def test_a_refused_reassign_without_htmx_shows_the_page_with_the_sentence(site: 
         f"/supervisor/orders/{item}/reassign", {"to": "A01"}, from_page="/supervisor/deadlines"
     )
     assert answer.status_code == 409
-    assert f"#{item}: work order {item} is already A01's" in html.unescape(answer.text)
+    assert f"#{item}: 工单 {item} 已经是 A01 的了。" in html.unescape(answer.text)
 
 
 def test_urging_an_order_logs_an_event_shown_in_its_row(site: Site) -> None:
@@ -218,7 +220,163 @@ def test_marking_an_agent_of_another_team_absent_is_refused(site: Site) -> None:
         "/supervisor/absences", {"agent": "A04", "date": NEXT, "reason": "病假"}
     )
     assert answer.status_code == 409
-    assert "'A04' is not an agent of your team" in html.unescape(answer.text)
+    assert "“A04”不是您班组的坐席。" in html.unescape(answer.text)
     assert (
         'id="absent-A04"' not in site.login("root").page(f"/supervisor/absences?date={NEXT}").text
     )
+
+
+def versions_on(page: str) -> dict[int, str]:
+    """The deadline rows' checkboxes: order id and the version the page showed."""
+    return {int(o): v for o, v in re.findall(r'name="order-(\d+)" value="(\d+)"', page)}
+
+
+def bulk(browser: Browser, data: dict[str, str]) -> requests.Response:
+    return browser.submit("/supervisor/orders/reassign", data, from_page="/supervisor/deadlines")
+
+
+def order_row(site: Site, order: int) -> dict:
+    config = load_config(site.center.folder)
+    engine = open_database(config.database_url)
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(ORDERS).where(ORDERS.c.id == order)).mappings().one()
+    engine.dispose()
+    return dict(row)
+
+
+def test_the_progress_page_asks_for_its_tables_again_every_minute(site: Site) -> None:
+    zhaozz = site.login("zhaozz")
+    page = zhaozz.page(f"/supervisor?date={DAY}").text
+    poll = re.search(r'<div id="team-progress" ([^>]*)>', page)
+    assert poll and f'hx-get="/supervisor/progress?date={DAY}"' in poll[1]
+    assert 'hx-trigger="every 60s"' in poll[1] and 'hx-swap="outerHTML"' in poll[1]
+    assert "<script>" not in page and " onclick=" not in page
+    item = str(complaint_of(site, "A01"))
+    site.center.ok("outcome", item, "--code", "no_answer", now=f"{DAY} 10:00")
+    fragment = zhaozz.page(f"/supervisor/progress?date={DAY}").text
+    assert fragment.startswith('<div id="team-progress"') and "<html" not in fragment
+    assert cell(fragment, "A01", "attempted") == "1"
+
+
+def test_the_deadline_rows_show_the_customer_and_the_number_as_agents_dial_it(
+    site: Site,
+) -> None:
+    item = complaint_of(site, "A01")
+    order = order_row(site, item)
+    config = load_config(site.center.folder)
+    engine = open_database(config.database_url)
+    extract = snapshots.load_lines(config, engine, order["month"], [order["line_id"]])
+    engine.dispose()
+    assert extract is not None
+    name = str(extract["customer_name"].iloc[0])
+    site.clock.set(f"{LATE}T08:00")
+    row = html.unescape(row_of(site.login("zhaozz").page("/supervisor/deadlines").text, item))
+    assert name in row
+    dialled = phones.dialable(order["phone"], "CN")
+    assert dialled != order["phone"] and f'href="tel:{order["phone"]}">{dialled}</a>' in row
+
+
+def test_the_reassign_choice_starts_empty_and_an_empty_choice_is_refused(site: Site) -> None:
+    item = complaint_of(site, "A01")
+    site.clock.set(f"{LATE}T08:00")
+    zhaozz = site.login("zhaozz")
+    row = row_of(zhaozz.page("/supervisor/deadlines").text, item)
+    assert '<option value="" selected disabled>请选择坐席</option>' in row
+    assert " selected" not in row.replace('value="" selected', "")
+    answer = htmx(zhaozz, f"/supervisor/orders/{item}/reassign", {"to": ""})
+    assert "请选择接手工作的坐席。" in row_of(answer.text, item)
+    assert order_row(site, item)["agent_id"] == "A01"
+
+
+def test_bulk_reassign_moves_every_ticked_order_and_refuses_one_changed_meanwhile(
+    site: Site,
+) -> None:
+    mine, theirs = complaint_of(site, "A01"), complaint_of(site, "A03")
+    site.clock.set(f"{LATE}T08:00")
+    zhaozz = site.login("zhaozz")
+    shown = versions_on(zhaozz.page("/supervisor/deadlines").text)
+    assert {mine, theirs} <= shown.keys()
+    site.center.ok("outcome", str(theirs), "--code", "no_answer", now=f"{LATE} 08:05")
+    answer = bulk(
+        zhaozz, {"to": "A02", f"order-{mine}": shown[mine], f"order-{theirs}": shown[theirs]}
+    )
+    assert answer.status_code == 200
+    assert "已把 2 张工单中的 1 张改派给 A02。" in answer.text
+    assert "已改派给 A02。" in row_of(answer.text, mine)
+    assert "页面显示后该工单已有变化" in row_of(answer.text, theirs)
+    assert order_row(site, mine)["agent_id"] == "A02"
+    assert order_row(site, theirs)["agent_id"] == "A03"
+    history = site.center.json("orders", "--history", str(mine))["events"]
+    assert (history[-1]["kind"], history[-1]["detail"]) == ("reassigned", "from A01 to A02")
+
+
+def test_bulk_reassign_to_an_unknown_agent_or_of_nothing_is_refused_and_moves_nothing(
+    site: Site,
+) -> None:
+    mine = complaint_of(site, "A01")
+    site.clock.set(f"{LATE}T08:00")
+    zhaozz = site.login("zhaozz")
+    shown = versions_on(zhaozz.page("/supervisor/deadlines").text)
+    for to in ("A99", "A04", ""):
+        answer = bulk(zhaozz, {"to": to, f"order-{mine}": shown[mine]})
+        assert answer.status_code == 409
+        said = {"A99": "“A99”不是您班组的坐席。", "A04": "“A04”不是您班组的坐席。"}
+        assert said.get(to, "请选择接手工作的坐席。") in html.unescape(answer.text)
+    nothing = bulk(zhaozz, {"to": "A02"})
+    assert nothing.status_code == 409 and "请先勾选要改派的工单。" in nothing.text
+    assert order_row(site, mine)["agent_id"] == "A01"
+
+
+def test_bulk_reassign_refuses_an_order_of_another_team_in_its_row_only(site: Site) -> None:
+    mine, other = complaint_of(site, "A01"), int(site.center.calls("A04", DAY)[0]["item"])
+    site.clock.set(f"{LATE}T08:00")
+    zhaozz = site.login("zhaozz")
+    shown = versions_on(zhaozz.page("/supervisor/deadlines").text)
+    answer = bulk(zhaozz, {"to": "A02", f"order-{mine}": shown[mine], f"order-{other}": "0"})
+    assert "已把 2 张工单中的 1 张改派给 A02。" in answer.text
+    assert order_row(site, other)["agent_id"] == "A04"
+
+
+def test_cancelling_an_absence_takes_it_back_and_is_logged_on_the_orders_it_moved(
+    site: Site,
+) -> None:
+    theirs = [c["item"] for c in site.center.calls("A02", DAY)]
+    zhaozz = site.login("zhaozz")
+    zhaozz.submit("/supervisor/absences", {"agent": "A02", "date": NEXT, "reason": "病假"})
+    site.center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
+    site.clock.set(f"{NEXT}T08:00")
+    zhaozz = site.login("zhaozz")
+    page = zhaozz.page(f"/supervisor/absences?date={NEXT}").text
+    assert 'action="/supervisor/absences/cancel"' in page
+    answer = zhaozz.submit(
+        "/supervisor/absences/cancel",
+        {"agent": "A02", "date": NEXT},
+        from_page=f"/supervisor/absences?date={NEXT}",
+    )
+    assert answer.status_code == 200
+    assert f"A02 在 {NEXT} 照常上班，缺勤已取消。" in answer.text
+    assert "仍由同事处理" in answer.text
+    assert 'id="absent-A02"' not in answer.text
+    roster = site.center.json("agents", "list", "--date", NEXT)["agents"]
+    assert [a["agent_id"] for a in roster if a["absent"]] == []
+    kinds = [e["kind"] for e in site.center.json("orders", "--history", str(theirs[0]))["events"]]
+    assert kinds[-3:] == ["absent", "moved", "absence_cancelled"]
+
+
+def test_cancelling_an_absence_not_marked_of_another_team_or_past_is_refused(site: Site) -> None:
+    site.center.ok("agents", "absent", "A04", "--date", NEXT)
+    site.center.ok("agents", "absent", "A03", "--date", DAY)
+    site.clock.set(f"{NEXT}T08:00")
+    zhaozz = site.login("zhaozz")
+    for data, said in (
+        ({"agent": "A01", "date": NEXT}, f"A01 在 {NEXT} 没有登记缺勤。"),
+        ({"agent": "A04", "date": NEXT}, "“A04”不是您班组的坐席。"),
+        ({"agent": "A03", "date": DAY}, f"{DAY} 已经过去：过去日期的缺勤保持登记时的样子。"),
+    ):
+        answer = zhaozz.submit(
+            "/supervisor/absences/cancel", data, from_page="/supervisor/absences"
+        )
+        assert answer.status_code == 409
+        assert said in html.unescape(answer.text)
+    root = site.login("root").page(f"/supervisor/absences?date={NEXT}").text
+    assert 'id="absent-A04"' in root
