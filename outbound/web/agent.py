@@ -26,6 +26,7 @@ from outbound.web.site import (
     AgentViewer,
     ApiAgent,
     CheckedForm,
+    RowId,
     Viewer,
     Web,
     refusal,
@@ -189,30 +190,21 @@ def next_page(
 
 
 @router.get("/agent/items/{item}")
-def item_page(request: Request, viewer: AgentViewer, item: int) -> HTMLResponse:
+def item_page(request: Request, viewer: AgentViewer, item: RowId) -> HTMLResponse:
     web = web_of(request)
     _acting_agent(web, viewer, item)
     return _card(request, item)
 
 
 @router.post("/agent/items/{item}/outcome")
-def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
+def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: RowId) -> Response:
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     in_next = form.get("then") == "next"
     try:
         recorded = _record(web, item, agent, viewer, _posted_outcome(form))
     except UserError as refused:
-        if in_next:
-            return _next(
-                request,
-                viewer,
-                agent,
-                _skipped(form.get("skip", "")),
-                first=item,
-                refused=("outcome", said(refused, viewer.language), form),
-            )
-        return _card(request, item, refused=("outcome", said(refused, viewer.language), form))
+        return _refused(request, viewer, agent, item, form, ("outcome", refused))
     if in_next and _htmx(request):
         just = (item, form["code"])
         return _next(request, viewer, agent, _skipped(form.get("skip", "")), just=just)
@@ -221,24 +213,32 @@ def outcome_form(request: Request, viewer: AgentViewer, form: CheckedForm, item:
     return _card(request, item, recorded=recorded, progress_of=agent)
 
 
+def _refused(
+    request: Request,
+    viewer: Viewer,
+    agent: str,
+    item: int,
+    form: dict[str, str],
+    refusal_of: tuple[str, UserError],
+) -> Response:
+    """The card (or the next-call page) again, with the refused FORM's reason next to it."""
+    which, refused = refusal_of
+    shown = (which, said(refused, viewer.language), form)
+    if form.get("then") == "next":
+        skipped = _skipped(form.get("skip", ""))
+        return _next(request, viewer, agent, skipped, first=item, refused=shown)
+    return _card(request, item, refused=shown)
+
+
 @router.post("/agent/items/{item}/return")
-def return_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
+def return_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: RowId) -> Response:
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
     in_next = form.get("then") == "next"
     try:
         _give_back(web, item, agent, viewer, form.get("reason", ""))
     except UserError as refused:
-        if in_next:
-            return _next(
-                request,
-                viewer,
-                agent,
-                _skipped(form.get("skip", "")),
-                first=item,
-                refused=("return", said(refused, viewer.language), form),
-            )
-        return _card(request, item, refused=("return", said(refused, viewer.language), form))
+        return _refused(request, viewer, agent, item, form, ("return", refused))
     if not _htmx(request):
         return _back(viewer, agent, "/agent/next" if in_next else "/agent")
     if in_next:
@@ -247,7 +247,7 @@ def return_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: 
 
 
 @router.post("/agent/items/{item}/undo")
-def undo_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: int) -> Response:
+def undo_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: RowId) -> Response:
     """Take back the item's last outcome: the done list (or the next-call mode) comes back
     with what happened, and the page's list is asked to reload itself."""
     web = web_of(request)
@@ -522,7 +522,7 @@ def list_api(
 
 
 @api.post("/items/{item}/outcome", responses=_REFUSALS)
-def outcome_api(request: Request, viewer: ApiAgent, item: int, outcome: OutcomeIn) -> OutcomeOut:
+def outcome_api(request: Request, viewer: ApiAgent, item: RowId, outcome: OutcomeIn) -> OutcomeOut:
     """Record what happened with ITEM (a work order of a list)."""
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
@@ -540,7 +540,7 @@ def outcome_api(request: Request, viewer: ApiAgent, item: int, outcome: OutcomeI
 
 
 @api.post("/items/{item}/undo", responses=_REFUSALS)
-def undo_api(request: Request, viewer: ApiAgent, item: int) -> UndoOut:
+def undo_api(request: Request, viewer: ApiAgent, item: RowId) -> UndoOut:
     """Take back ITEM's last outcome, recorded by this token's user within the last few
     minutes (orders.undo.UNDO_MINUTES) while nothing else has changed the item."""
     web = web_of(request)
@@ -553,7 +553,7 @@ def undo_api(request: Request, viewer: ApiAgent, item: int) -> UndoOut:
 
 
 @api.post("/items/{item}/return", responses=_REFUSALS)
-def return_api(request: Request, viewer: ApiAgent, item: int, given: ReturnIn) -> ReturnOut:
+def return_api(request: Request, viewer: ApiAgent, item: RowId, given: ReturnIn) -> ReturnOut:
     """Give ITEM back with a reason; the next run gives it to someone else."""
     web = web_of(request)
     agent = _acting_agent(web, viewer, item)
@@ -578,8 +578,6 @@ def _may_see(connection: sa.Connection, viewer: Viewer, agent_id: str) -> bool:
 def _acting_agent(web: Web, viewer: Viewer, item: int) -> str:
     """The agent whose list ITEM is on, if the viewer may act on it; 404 otherwise (also for
     another agent's item, so that nobody learns it exists)."""
-    if not 0 < item < 2**63:
-        raise HTTPException(404, f"no item {item} on a list you may see")
     with web.engine.connect() as connection:
         owner = connection.execute(sa.select(ORDERS.c.agent_id).where(ORDERS.c.id == item)).scalar()
         team = team_of(connection, viewer) if owner is not None else None

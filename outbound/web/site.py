@@ -39,9 +39,9 @@ HOME = {
 }
 
 
-# An id in a page's address: a row of the database, so at most its largest integer. A larger one
-# is not found, never sent to the database to overflow there.
-RowId = Annotated[int, InPath(ge=1, le=2**31 - 1)]
+# An id in an address: a row of the database, so at most its largest integer (BIGINT). A larger
+# one is not found, never sent to the database to overflow there.
+RowId = Annotated[int, InPath(ge=1, le=2**63 - 1)]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from outbound.web.refusals import said
 from outbound.web.site import (
     ApiSupervisor,
     CheckedForm,
+    RowId,
     SupervisorViewer,
     Viewer,
     Web,
@@ -145,7 +146,7 @@ def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, A
 
 @router.post("/supervisor/orders/{order_id}/reassign")
 def reassign_row(
-    request: Request, order_id: int, viewer: SupervisorViewer, form: CheckedForm
+    request: Request, order_id: RowId, viewer: SupervisorViewer, form: CheckedForm
 ) -> Response:
     web = web_of(request)
     team = _order_of_team(web, viewer, order_id)
@@ -220,7 +221,7 @@ def _reassign(
 
 @router.post("/supervisor/orders/{order_id}/urge")
 def urge_row(
-    request: Request, order_id: int, viewer: SupervisorViewer, form: CheckedForm
+    request: Request, order_id: RowId, viewer: SupervisorViewer, form: CheckedForm
 ) -> Response:
     web = web_of(request)
     _order_of_team(web, viewer, order_id)
@@ -412,7 +413,7 @@ def orders_api(
 
 @api.post("/orders/{order_id}/reassign")
 def reassign_api(
-    request: Request, order_id: int, body: ReassignIn, viewer: ApiSupervisor
+    request: Request, order_id: RowId, body: ReassignIn, viewer: ApiSupervisor
 ) -> ReassignedOut:
     """Move the order to another agent of the team, present today; onto their list today."""
     web = web_of(request)
@@ -436,7 +437,7 @@ def reassign_api(
 
 
 @api.post("/orders/{order_id}/urge")
-def urge_api(request: Request, order_id: int, viewer: ApiSupervisor) -> UrgedOut:
+def urge_api(request: Request, order_id: RowId, viewer: ApiSupervisor) -> UrgedOut:
     """Urge whoever has the order (logged in its history)."""
     web = web_of(request)
     _order_of_team(web, viewer, order_id)
