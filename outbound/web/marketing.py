@@ -17,7 +17,7 @@ from outbound.config import PHONE
 from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.plan import daily, rule_check, segment_counts
-from outbound.results import monthly, progress, verdict
+from outbound.results import lift, monthly, progress, verdict
 from outbound.results.progress import Progress
 from outbound.rules import RuleError
 from outbound.rules.values import ValueNotFound
@@ -155,6 +155,8 @@ def results_page(
             "judged_on": report.judged_on,
             "rows": output.records(report.lift),
             "scores": output.records(report.scores),
+            "warnings": lift.WARNINGS,
+            "want": lift.MIN_HOLDOUT,
             **monthly.figures(report, i18n.translator(viewer.language), titles),
         }
     except UserError as exc:

@@ -85,7 +85,11 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.templates.filters |= {"local": self.local, "masked": masked}
+        self.templates.filters |= {
+            "local": self.local,
+            "masked": masked,
+            "campaign_title": self.campaign_title,
+        }
         self._campaigns: tuple[tuple[tuple[str, float], ...], dict[str, Campaign]] | None = None
         self._campaigns_checked = 0.0
 
@@ -94,6 +98,11 @@ class Web:
 
     def local(self, moment: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
         return moment.astimezone(self.config.tz).strftime(fmt) if moment else ""
+
+    def campaign_title(self, name: str) -> str:
+        """What pages call campaign NAME: its title, or the name when it has none."""
+        campaign = self.campaigns().get(name)
+        return (campaign.spec.title or name) if campaign else name
 
     def campaigns(self) -> dict[str, Campaign]:
         """The workspace's campaigns, read again when a file in campaigns/ changes (looked at

@@ -24,6 +24,7 @@ def test_marketing_and_supervisors_see_the_charts_and_the_lift(site: Site) -> No
         assert text.count("<svg") == 3  # the rates, daily progress, and the campaign's funnel
         assert '<figure class="chart progress">' in text
         assert f'data-campaign="{CAMPAIGN}"' in text
+        assert "<td>零次户唤醒</td>" in text and "对照组只有" in text  # title; small holdout
         won = len(set(assigned) & winners)
         assert f"({won}/{len(assigned)})" in text
         assert f"({len(set(holdout) & winners)}/{len(holdout)})" in text
@@ -63,4 +64,4 @@ def test_the_results_page_shows_the_customers_scores(site: Site) -> None:
         re.sub(r"<[^>]+>", "", c).strip()
         for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     ]
-    assert cells == [CAMPAIGN, "NPS（0–10 分）", "1", "1", "8.0", "+0", "–", "0"]
+    assert cells == ["零次户唤醒", "NPS（0–10 分）", "1", "1", "8.0", "+0", "–", "0"]
