@@ -5,6 +5,8 @@ shown to hold across both."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +74,7 @@ def serve(new_center: Callable[[str], Center]) -> Iterator[Callable[[str], Serve
             [*command, "serve", "--no-scheduler", "--workers", "2", "--port", str(port)],
             stdout=log,
             stderr=log,
+            start_new_session=True,  # its workers are a group of their own, ended together
         )
         servers.append(server)
         url = f"http://127.0.0.1:{port}"
@@ -86,8 +89,22 @@ def serve(new_center: Callable[[str], Center]) -> Iterator[Callable[[str], Serve
 
     yield start
     for server in servers:
-        server.terminate()
-        server.wait(20)
+        _end_group(server)
+
+
+def _end_group(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers, and wait until none is left holding connections to the
+    database (a PostgreSQL server takes a limited number of clients)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(20)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(server.pid, signal.SIGKILL)
 
 
 def _attempt(url: str, name: str, headers: dict[str, str] | None = None) -> int:
