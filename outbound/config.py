@@ -258,6 +258,18 @@ class DatabaseSettings(_Strict):
     wait_seconds: int = Field(default=120, ge=1)
 
 
+class TicketType(_Strict):
+    """A kind of ticket other systems send (a complaint, a fault report, a new install): how
+    its work order is worked, and by when, counted from the ticket's receipt."""
+
+    title: str = ""
+    deadline_hours: float = Field(gt=0)
+    script: str | None = None
+    reasons: str | None = None
+    skills: tuple[str, ...] = ()
+    priority: int = 0
+
+
 class Settings(_Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseSettings = DatabaseSettings()
@@ -268,6 +280,19 @@ class Settings(_Strict):
     channels: ChannelSettings = ChannelSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     web: WebSettings = WebSettings()
+    # [tickets.NAME]: the ticket types, e.g. [tickets.complaint] deadline_hours = 72.
+    tickets: dict[str, TicketType] = {}
+
+    @field_validator("tickets")
+    @classmethod
+    def _ticket_type_names(cls, value: dict[str, TicketType]) -> dict[str, TicketType]:
+        for name in value:
+            if not name.isidentifier() or not name.isascii():
+                raise ValueError(
+                    f"ticket type {name!r}: name it with ASCII letters, digits and _ "
+                    "(e.g. complaint); its title is for people"
+                )
+        return value
 
     @field_validator("timezone")
     @classmethod
