@@ -15,19 +15,8 @@ from hypothesis import strategies as st
 
 from outbound.extract.convert import ARROW_TYPES
 from outbound.rules import compile_rule, select_line_ids
+from tests.schemas import SCHEMA
 
-SCHEMA: dict[str, Any] = {
-    "line_id": "str",
-    "phone": "str",
-    "status": "category",
-    "region": "str",
-    "customer_name": "str",
-    "calls_30d": "int",
-    "monthly_spend": "float",
-    "caller_id": "bool",
-    "install_date": "date",
-    "last_complaint": "datetime",
-}
 SQL_TYPES: dict[str, Any] = {
     "str": sa.String,
     "category": sa.String,

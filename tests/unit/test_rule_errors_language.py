@@ -12,23 +12,12 @@ from pathlib import Path
 import pytest
 
 from outbound.errors import UserError
-from outbound.rules import ColumnType, RuleError, compile_rule
+from outbound.rules import RuleError, compile_rule
 from outbound.rules.errors import TypeName, excerpt
 from outbound.web.refusals import REFUSALS, said
 from tests.language import english_runs
+from tests.schemas import SCHEMA
 
-SCHEMA: dict[str, ColumnType] = {
-    "line_id": "str",
-    "phone": "str",
-    "status": "category",
-    "region": "str",
-    "customer_name": "str",
-    "calls_30d": "int",
-    "monthly_spend": "float",
-    "caller_id": "bool",
-    "install_date": "date",
-    "last_complaint": "datetime",
-}
 RULES = Path(__file__).parents[2] / "outbound" / "rules"
 # The modules compile_rule goes through: every code they hold is one a rule can be refused with.
 COMPILING = ("syntax.py", "parse.py", "functions.py", "rule.py")

@@ -5,20 +5,8 @@ from __future__ import annotations
 import pytest
 
 from outbound.errors import UserError
-from outbound.rules import FUNCTIONS, ColumnType, RuleError, compile_rule
-
-SCHEMA: dict[str, ColumnType] = {
-    "line_id": "str",
-    "phone": "str",
-    "status": "category",
-    "region": "str",
-    "customer_name": "str",
-    "calls_30d": "int",
-    "monthly_spend": "float",
-    "caller_id": "bool",
-    "install_date": "date",
-    "last_complaint": "datetime",
-}
+from outbound.rules import FUNCTIONS, RuleError, compile_rule
+from tests.schemas import SCHEMA
 
 
 def error(text: str, source: str = "rule") -> RuleError:
