@@ -268,6 +268,8 @@ class TicketType(_Strict):
     reasons: str | None = None
     skills: tuple[str, ...] = ()
     priority: int = 0
+    max_attempts: int = Field(default=3, ge=1)
+    retry_after_hours: float = Field(default=2, gt=0)
 
 
 class Settings(_Strict):

@@ -202,4 +202,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The command modules add their commands to `cli`; they import what is defined above.
-from outbound.cli import data, messages, people, scores, users, web, work  # noqa: E402, F401
+from outbound.cli import (  # noqa: E402, F401
+    data,
+    messages,
+    people,
+    scores,
+    tickets,
+    users,
+    web,
+    work,
+)

@@ -180,6 +180,7 @@ def return_command(app: App, item: int, agent: str, reason: str) -> None:
 @click.option(
     "--state", type=ChoiceOf("outbound.store.orders:STATES"), help="Only orders in this state."
 )
+@click.option("--type", "kind", help="Only the orders of this ticket type (complaint) or campaign.")
 @click.option("--history", "order_id", type=int, help="The event log of one order.")
 @FORMAT
 @OUTPUT
@@ -189,6 +190,7 @@ def orders_command(
     overdue: bool,
     agent: str | None,
     state: str | None,
+    kind: str | None,
     order_id: int | None,
     fmt: str,
     output_path: Path | None,
@@ -211,11 +213,27 @@ def orders_command(
                 output=output_path,
             )
             return
-        listed = worklists.listing(connection, app.now(), overdue=overdue, agent=agent, state=state)
+        if kind is not None:
+            _known_kind(app, kind)
+        listed = worklists.listing(
+            connection, app.now(), overdue=overdue, agent=agent, state=state, kind=kind
+        )
         listed = output.in_zone(listed, app.config.tz)
     output.emit(
         fmt, listed, {"count": len(listed), "orders": output.records(listed)}, output=output_path
     )
+
+
+def _known_kind(app: App, kind: str) -> None:
+    from outbound.errors import UserError
+
+    known = [*app.config.settings.tickets, *_campaigns(app)]
+    if kind not in known:
+        raise UserError(
+            f"no ticket type or campaign {kind!r}; ticket types: "
+            f"{', '.join(app.config.settings.tickets) or 'none'}; campaigns: "
+            f"{', '.join(_campaigns(app))}"
+        )
 
 
 @cli.command("report")

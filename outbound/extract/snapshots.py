@@ -124,6 +124,25 @@ def load_lines(
     return table.filter(wanted).to_pandas(types_mapper=pd.ArrowDtype)
 
 
+def load_matching(
+    config: Config,
+    engine: sa.Engine,
+    month: str,
+    line_ids: Collection[str],
+    phones: Collection[str],
+) -> pd.DataFrame | None:
+    """The rows of the month's snapshot whose line id is one of LINE_IDS or whose phone is one
+    of PHONES, or None when the month is not loaded."""
+    table = _snapshot(config, engine, month, None)
+    if table is None:
+        return None
+    wanted = pc.or_(
+        pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type)),
+        pc.is_in(table[PHONE], value_set=pa.array(list(phones), table[PHONE].type)),
+    )
+    return table.filter(wanted).to_pandas(types_mapper=pd.ArrowDtype)
+
+
 def _snapshot(
     config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
 ) -> pa.Table | None:

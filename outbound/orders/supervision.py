@@ -383,13 +383,16 @@ def team_orders(
     overdue: bool = False,
     agent: str | None = None,
     state: str | None = None,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """The supervisor's order listing (worklists.listing) kept to the work of TEAM."""
-    listed = worklists.listing(connection, now, overdue=overdue, agent=agent, state=state)
+    listed = worklists.listing(
+        connection, now, overdue=overdue, agent=agent, state=state, kind=kind
+    )
     if team is None:
         return listed
     ours = set(connection.scalars(sa.select(ORDERS.c.id).where(HOLDER.in_(team))))
-    return listed[listed["order"].isin(ours)].reset_index(drop=True)
+    return listed[listed["id"].isin(ours)].reset_index(drop=True)
 
 
 def absent(connection: sa.Connection, day: dt.date, team: set[str] | None) -> pd.DataFrame:

@@ -69,8 +69,10 @@ class Intake:
     exactly (a resent batch: taken once)."""
 
     tickets: list[Ticket] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # each ticket's row
     problems: list[Problem] = field(default_factory=list)
     repeated: int = 0
+    read: int = 0
 
 
 def read(
@@ -79,7 +81,7 @@ def read(
     """ROWS (dicts of FIELDS) as tickets; the first row is numbered FIRST_ROW."""
     listed = [_cleaned(row) for row in rows]
     phones = _phones([row.get("phone") for row in listed], config)
-    intake = Intake()
+    intake = Intake(read=len(listed))
     seen: dict[tuple[str, str], tuple[int, Ticket]] = {}
     for number, (row, phone) in enumerate(zip(listed, phones, strict=True), start=first_row):
         problems = _problems(row, phone, config, now)
@@ -91,6 +93,7 @@ def read(
         if earlier is None:
             seen[ticket.key] = (number, ticket)
             intake.tickets.append(ticket)
+            intake.rows.append(number)
         elif earlier[1] == ticket:
             intake.repeated += 1
         else:

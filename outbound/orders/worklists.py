@@ -16,7 +16,7 @@ from outbound.config import Disposition
 from outbound.errors import UserError
 from outbound.store import orders
 from outbound.store.models import Agent, Run
-from outbound.store.orders import EVENTS, ORDERS
+from outbound.store.orders import EVENTS, ORDERS, TICKETS
 from outbound.workspace.campaigns import Campaign
 
 # The events an agent reads in a line's history; the run's own bookkeeping is left out.
@@ -65,23 +65,31 @@ def listing(
     overdue: bool = False,
     agent: str | None = None,
     state: str | None = None,
+    kind: str | None = None,
 ) -> pd.DataFrame:
-    """Work orders for a supervisor, filtered; overdue means open past its deadline."""
+    """Work orders for a supervisor, filtered; overdue means open past its deadline. A
+    ticket's order names its TYPE and external id; KIND keeps one ticket type's (or one
+    campaign's) orders."""
     query = sa.select(
-        ORDERS.c.id.label("order"),
+        ORDERS.c.id,
         ORDERS.c.campaign,
+        TICKETS.c.type,
+        TICKETS.c.source,
+        TICKETS.c.external_id,
         ORDERS.c.channel,
         ORDERS.c.line_id,
         ORDERS.c.state,
-        ORDERS.c.agent_id,
+        ORDERS.c.agent_id.label("agent"),
         ORDERS.c.department,
         ORDERS.c.attempts,
         ORDERS.c.last_code,
         ORDERS.c.result,
+        TICKETS.c.received_at,
         ORDERS.c.created_at,
-        ORDERS.c.due_at,
+        ORDERS.c.due_at.label("deadline"),
         ORDERS.c.warned_at,
-    )
+        ORDERS.c.escalated_to,
+    ).outerjoin(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
     if overdue:
         query = query.where(ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now)
     if agent:
@@ -92,6 +100,8 @@ def listing(
             known = ", ".join(orders.STATES)
             raise UserError(f"unknown state {state!r}; states: {known}")
         query = query.where(ORDERS.c.state == state)
+    if kind:
+        query = query.where(ORDERS.c.campaign == kind)
     # Orders without a deadline last, on every database (SQLite sorts NULL first by default).
     return orders.frame(connection, query.order_by(sa.nulls_last(ORDERS.c.due_at), ORDERS.c.id))
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,11 +188,54 @@ class WorkOrder(Base):
     # One more with every change: a writer that read the order changes it only while this is
     # what it read, so that two writers at once never undo each other.
     version: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The ticket the order works on (its type is the order's campaign), if it came from one.
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Past its deadline, an order of a ticket stays open and goes up: to the supervisor, then
+    # to the department's head; this names the last one it reached.
+    escalated_to: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        UniqueConstraint("campaign", "channel", "line_id", "month"),
+        # A campaign reaches a line once a month; tickets, as often as they come.
+        Index(
+            "uq_work_orders_campaign",
+            "campaign",
+            "channel",
+            "line_id",
+            "month",
+            unique=True,
+            sqlite_where=sa_text("ticket_id IS NULL"),
+            postgresql_where=sa_text("ticket_id IS NULL"),
+        ),
         Index("ix_work_orders_state_agent", "state", "agent_id"),
         Index("ix_work_orders_line_id", "line_id"),
+    )
+
+
+class Ticket(Base):
+    """A ticket another system sent (a complaint, a fault report, a new install), taken in
+    once by (source, external_id) whichever way it came, and the work order it became."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    line_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(64))
+    # The sha256 of what was sent: the same ticket sent again is taken once, a changed one is
+    # refused.
+    digest: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # api, file or broker
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_tickets_received_at", "received_at"),
     )
 
 
@@ -227,6 +271,8 @@ class Event(Base):
     callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # What an outcome replaced (the order's values and what it set off), for its undo: JSON.
     replaced: Mapped[str | None] = mapped_column(Text)
+    # An outcome recorded after the order's deadline.
+    late: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class OutboxMessage(Base):
@@ -332,6 +378,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[str | None] = mapped_column(String(64))
+    # A department user's department (装维部): the orders escalated to it are theirs.
+    department: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

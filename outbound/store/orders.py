@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from outbound.store.bulk import insert_frame
-from outbound.store.models import Event, ListItem, OutboxMessage, WorkOrder
+from outbound.store.models import Event, ListItem, OutboxMessage, Ticket, WorkOrder
 
 OPEN_STATES = ("open", "assigned", "in_progress", "returned")
 CLOSED_STATES = ("done", "expired")
@@ -20,6 +20,7 @@ ORDERS = cast(sa.Table, WorkOrder.__table__)
 EVENTS = cast(sa.Table, Event.__table__)
 LIST_ITEMS = cast(sa.Table, ListItem.__table__)
 OUTBOX = cast(sa.Table, OutboxMessage.__table__)
+TICKETS = cast(sa.Table, Ticket.__table__)
 ORDER_COLUMNS = [c.name for c in ORDERS.columns if c.name not in ("id", "version")]
 # Every write of an order bumps its version (see WorkOrder.version).
 BUMP = {"version": ORDERS.c.version + 1}

@@ -300,8 +300,6 @@ def _skipped(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip().isdigit()]
 
 
-
-
 def _undone_sentence(web: Web, viewer: Viewer, undone: undo.Undone) -> str:
     label = _labels(web).get(undone.code, undone.code)
     _ = i18n.translator(viewer.language)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from outbound.errors import UserError
 from outbound.extract import phones
@@ -334,19 +334,24 @@ def _date_field(text: str, default: dt.date) -> dt.date:
 
 
 class OrderOut(BaseModel):
-    order: int
-    campaign: str
+    id: int
+    campaign: str = Field(description="the campaign, or a ticket's type")
+    type: str | None = Field(description="the ticket's type; none for a campaign's order")
+    source: str | None = Field(description="the system that sent the ticket")
+    external_id: str | None = Field(description="the ticket's id in that system")
     channel: str
     line_id: str
     state: str
-    agent_id: str | None
+    agent: str | None
     department: str | None
     attempts: int
     last_code: str | None
     result: str | None
+    received_at: dt.datetime | None
     created_at: dt.datetime
-    due_at: dt.datetime | None
+    deadline: dt.datetime | None
     warned_at: dt.datetime | None
+    escalated_to: str | None
 
 
 class OrdersOut(BaseModel):
@@ -394,8 +399,10 @@ def orders_api(
     overdue: bool = False,
     agent: str | None = None,
     state: str | None = None,
+    type: str | None = None,
 ) -> OrdersOut:
-    """The work orders of the caller's teams: open past their deadline, one agent's, in a state."""
+    """The work orders of the caller's teams: open past their deadline, one agent's, in a
+    state, of one ticket type or campaign."""
     web = web_of(request)
     with web.engine.connect() as connection:
         team = team_of(connection, viewer)
@@ -403,7 +410,7 @@ def orders_api(
             raise HTTPException(404, f"no agent {agent!r} in your team")
         try:
             listed = supervision.team_orders(
-                connection, web.clock(), team, overdue=overdue, agent=agent, state=state
+                connection, web.clock(), team, overdue=overdue, agent=agent, state=state, kind=type
             )
         except UserError as exc:
             raise refusal(exc, viewer) from None

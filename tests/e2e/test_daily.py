@@ -166,7 +166,7 @@ def test_the_zero_usage_outcome_asks_why_the_line_is_unused(center: Center) -> N
     assert (recorded["reason"], recorded["note"], recorded["detail"]) == (
         "uses_mobile",
         "在外地打工",
-        next(o["agent_id"] for o in holder if str(o["order"]) == item),
+        next(o["agent"] for o in holder if str(o["id"]) == item),
     )
 
 
@@ -182,7 +182,7 @@ def test_an_escalation_is_followed_up_warned_and_expired_by_its_deadline(center:
     kinds = [e["kind"] for e in center.json("orders", "--history", follow_up)["events"]]
     assert kinds == ["created", "warned", "urged"]
     overdue = center.json("orders", "--overdue", now="2026-11-04 10:30")["orders"]
-    assert [str(o["order"]) for o in overdue] == [follow_up]
+    assert [str(o["id"]) for o in overdue] == [follow_up]
     center.ok("run", "--date", "2026-11-05", now="2026-11-05 07:30")
     kinds = [e["kind"] for e in center.json("orders", "--history", follow_up)["events"]]
     assert kinds[-1] == "expired"
@@ -357,10 +357,10 @@ def test_a_dry_run_wave_closes_its_orders_as_sent_and_the_next_closes_any_left_o
     center: Center,
 ) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    sms_orders = {o["order"] for o in center.json("orders")["orders"] if o["channel"] == "sms"}
+    sms_orders = {o["id"] for o in center.json("orders")["orders"] if o["channel"] == "sms"}
     assert sms_orders
     center.ok("send", "--dry-run", now=f"{DAY} 09:00")
-    closed = {o["order"]: o for o in center.json("orders", "--state", "done")["orders"]}
+    closed = {o["id"]: o for o in center.json("orders", "--state", "done")["orders"]}
     assert sms_orders <= set(closed) and {closed[i]["result"] for i in sms_orders} == {"sent"}
     # An order a wave of an earlier version left open while nothing would ever report on it.
     left_open = min(sms_orders)
@@ -373,7 +373,7 @@ def test_a_dry_run_wave_closes_its_orders_as_sent_and_the_next_closes_any_left_o
     center.ok("send", "--dry-run", now=f"{DAY} 09:30")
     history = center.json("orders", "--history", str(left_open))["events"]
     assert [e["kind"] for e in history].count("closed") == 2
-    assert left_open in {o["order"] for o in center.json("orders", "--state", "done")["orders"]}
+    assert left_open in {o["id"] for o in center.json("orders", "--state", "done")["orders"]}
 
 
 def test_orders_of_an_unknown_agent_are_refused_and_orders_without_a_deadline_come_last(
@@ -382,5 +382,5 @@ def test_orders_of_an_unknown_agent_are_refused_and_orders_without_a_deadline_co
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     assert "no agent 'NOPE' in the roster" in center.refused("orders", "--agent", "NOPE")
     listed = center.json("orders")["orders"]
-    deadlines = [o["due_at"] is None for o in listed]
+    deadlines = [o["deadline"] is None for o in listed]
     assert deadlines == sorted(deadlines) and True in deadlines and False in deadlines

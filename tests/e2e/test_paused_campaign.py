@@ -38,13 +38,13 @@ def test_a_paused_call_campaigns_open_work_stays_off_the_lists_until_it_is_resum
     center: Center,
 ) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    before = {o["order"] for o in orders_of(center, "zero_usage_wakeup")}
+    before = {o["id"] for o in orders_of(center, "zero_usage_wakeup")}
     assert before
     pause(center, "zero_usage_wakeup")
     center.ok("run", "--date", NEXT, now=f"{NEXT} 07:30")
     tomorrow = [c for agent in CARE for c in center.calls(agent, NEXT)]
     assert "zero_usage_wakeup" not in {c["campaign"] for c in tomorrow} and tomorrow
-    assert {o["order"] for o in orders_of(center, "zero_usage_wakeup")} == before
+    assert {o["id"] for o in orders_of(center, "zero_usage_wakeup")} == before
 
     pause(center, "zero_usage_wakeup", False)
     center.ok("run", "--date", THIRD, now=f"{THIRD} 07:30")

@@ -142,7 +142,7 @@ def test_a_score_sent_back_is_matched_to_the_call_and_its_agent(
     assert (by_agent["asked"], by_agent["replies"], by_agent["scored"]) == (1, 1, 1)
     assert (by_agent["mean_score"], by_agent["promoters"], by_agent["nps"]) == (9.0, 1, 100.0)
     orders = center.json("orders", "--state", "done")["orders"]
-    assert next(o for o in orders if o["order"] == call["item"])["result"] == "converted"
+    assert next(o for o in orders if o["id"] == call["item"])["result"] == "converted"
 
 
 def test_not_satisfied_reads_as_2_on_the_satisfaction_scale(
@@ -211,7 +211,7 @@ def test_an_opted_out_number_never_gets_the_survey(
     assert question["state"] == "blocked"
     assert all(c.params["To"] != [call["phone"]] for c in peer.created)
     orders = center.json("orders", "--state", "done")["orders"]
-    assert next(o for o in orders if o["order"] == call["item"])["result"] == "satisfied"
+    assert next(o for o in orders if o["id"] == call["item"])["result"] == "satisfied"
 
 
 def test_nps_of_a_known_set_of_scores(center: Center, peer: TwilioPeer, hooks: Webhooks) -> None:

@@ -48,7 +48,7 @@ def counter(page: str) -> tuple[int, int]:
 
 def order(site: Site, item: int) -> dict:
     """Work order ITEM as the command line lists it."""
-    return next(row for row in site.center.json("orders")["orders"] if row["order"] == item)
+    return next(row for row in site.center.json("orders")["orders"] if row["id"] == item)
 
 
 def test_the_list_shows_one_line_a_customer_in_call_order_with_the_number_to_dial(

@@ -18,12 +18,12 @@ def test_the_orders_listed_are_the_teams_and_overdue_ones_past_their_deadline(si
     api = site.api("zhaozz")
     listed = api.get(f"{site.url}/api/orders").json()
     assert listed["count"] > 0
-    assert {o["agent_id"] for o in listed["orders"]} == {"A01", "A02", "A03"}
+    assert {o["agent"] for o in listed["orders"]} == {"A01", "A02", "A03"}
     assert api.get(f"{site.url}/api/orders", params={"overdue": "true"}).json()["count"] == 0
     site.clock.set(f"{LATE}T08:00")
     overdue = api.get(f"{site.url}/api/orders", params={"overdue": "true", "agent": "A01"}).json()
-    assert complaint_of(site, "A01") in [o["order"] for o in overdue["orders"]]
-    assert {o["agent_id"] for o in overdue["orders"]} == {"A01"}
+    assert complaint_of(site, "A01") in [o["id"] for o in overdue["orders"]]
+    assert {o["agent"] for o in overdue["orders"]} == {"A01"}
 
 
 def test_listing_another_teams_agent_is_not_found_and_a_bad_state_refused(site: Site) -> None:
