@@ -270,6 +270,43 @@ class TicketType(_Strict):
     priority: int = 0
     max_attempts: int = Field(default=3, ge=1)
     retry_after_hours: float = Field(default=2, gt=0)
+    # A department's "fixed" brings a re-callback (再回访) due this long after the reply.
+    recall_hours: float = Field(default=24, gt=0)
+
+
+class DepartmentSettings(_Strict):
+    """A department the call center escalates to (装维部): how long it has to answer, and whom
+    an answer overdue by head_after_hours goes up to (a user name), after the supervisor."""
+
+    deadline_hours: float = Field(default=48, gt=0)
+    head: str | None = None
+    head_after_hours: float = Field(default=24, gt=0)
+
+
+class IntakeSettings(_Strict):
+    """The broker engine intake takes tickets from (RabbitMQ): where, which queues, and how
+    many messages are taken in one transaction. A URL with a password belongs in the
+    environment variable named by url_env, which wins over url."""
+
+    url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/%2F", pattern=r"^amqps?://")
+    url_env: str = "ENGINE_INTAKE_URL"
+    queue: str = Field(default="tickets", min_length=1)
+    dead_letter_queue: str = Field(default="tickets.dead", min_length=1)
+    prefetch: int = Field(default=200, ge=1, le=65535)
+    batch: int = Field(default=100, ge=1)
+    # The first wait after the broker went away; each failed try doubles it, up to a minute.
+    reconnect_seconds: float = Field(default=2, gt=0)
+
+    @model_validator(mode="after")
+    def _two_queues(self) -> IntakeSettings:
+        if self.queue == self.dead_letter_queue:
+            raise ValueError("queue and dead_letter_queue must be two queues")
+        if self.batch > self.prefetch:
+            raise ValueError(
+                "batch is at most prefetch: the broker hands over only prefetch messages "
+                "not yet acknowledged"
+            )
+        return self
 
 
 class Settings(_Strict):
@@ -282,8 +319,11 @@ class Settings(_Strict):
     channels: ChannelSettings = ChannelSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     web: WebSettings = WebSettings()
+    intake: IntakeSettings = IntakeSettings()
     # [tickets.NAME]: the ticket types, e.g. [tickets.complaint] deadline_hours = 72.
     tickets: dict[str, TicketType] = {}
+    # [departments."装维部"]: the departments' clocks and heads.
+    departments: dict[str, DepartmentSettings] = {}
 
     @field_validator("tickets")
     @classmethod

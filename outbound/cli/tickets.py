@@ -61,3 +61,27 @@ def tickets_dispatch(app: App) -> None:
     click.echo(f"{dispatched.count} tickets dispatched")
     for warning in dispatched.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@tickets_group.command("report")
+@click.option("--month", help="The month the tickets were received, YYYY-MM (default: this one).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.pass_obj
+def tickets_report(app: App, month: str | None, fmt: str) -> None:
+    """How the month's tickets were served: per type and source, the first call after receipt
+    (median, p90) and the share closed within the type's limit (the 72-hour rate); department
+    reply times and on-time rates; re-callbacks; reopened, re-escalated and overdue orders."""
+    from outbound import output
+    from outbound.extract.snapshots import parse_month
+    from outbound.results import tickets
+
+    month = parse_month(month) if month else f"{app.now().astimezone(app.config.tz):%Y-%m}"
+    with app.engine.connect() as connection:
+        report = tickets.measure(app.config, connection, month)
+    if fmt != "table":
+        output.emit_sections(fmt, report.sections(), report.document())
+        return
+    for line in report.headline() or [f"no tickets received in {month}"]:
+        click.echo(f"{month} {line}")
+    for _, title, table in report.sections():
+        output.print_table(table, title)

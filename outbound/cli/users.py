@@ -30,6 +30,7 @@ PASSWORD_STDIN = click.option(
 @click.option("--role", type=ChoiceOf("outbound.staff.users:ROLES"), required=True)
 @click.option("--agent", "agent_id", help="The agent id, for an agent user.")
 @click.option("--supervisor", "supervisor_id", help="The roster's supervisor id (班长).")
+@click.option("--department", help="The department, for a department user (装维部).")
 @PASSWORD_STDIN
 @click.pass_obj
 def users_add(
@@ -38,15 +39,17 @@ def users_add(
     role: str,
     agent_id: str | None,
     supervisor_id: str | None,
+    department: str | None,
     password_stdin: bool,
 ) -> None:
     """Add user NAME as agent (tied to --agent), supervisor (of the teams of --supervisor),
-    marketing or admin. The password is asked for, or read with --password-stdin."""
+    department (of --department), marketing, system (another system sending tickets through
+    the API) or admin. The password is asked for, or read with --password-stdin."""
     from outbound.staff import users
 
-    if agent_id and supervisor_id:
-        raise click.UsageError("give --agent or --supervisor, not both")
-    person = agent_id or supervisor_id
+    if sum(map(bool, (agent_id, supervisor_id, department))) > 1:
+        raise click.UsageError("give one of --agent, --supervisor and --department")
+    person = agent_id or supervisor_id or department
     users.add(app.engine, name, role, _password(password_stdin), app.now(), person)
     click.echo(f"user {name} added as {role}" + (f" ({person})" if person else ""))
 

@@ -198,7 +198,7 @@ def orders_command(
     """Work orders for supervisors: what is open, overdue, whose, and each one's history."""
     from outbound import output
     from outbound.errors import UserError
-    from outbound.orders import worklists
+    from outbound.orders import steps, worklists
     from outbound.store import orders
 
     with app.engine.connect() as connection:
@@ -206,6 +206,8 @@ def orders_command(
             events = output.in_zone(orders.history(connection, order_id), app.config.tz)
             if events.empty:
                 raise UserError(f"no work order {order_id}")
+            events.insert(2, "step", events["kind"].map(steps.step))
+            events.insert(3, "name", events["kind"].map(steps.named))
             output.emit(
                 fmt,
                 events,
@@ -234,6 +236,76 @@ def _known_kind(app: App, kind: str) -> None:
             f"{', '.join(app.config.settings.tickets) or 'none'}; campaigns: "
             f"{', '.join(_campaigns(app))}"
         )
+
+
+@cli.command("reply")
+@click.argument("order_id", type=int)
+@click.option("--department", required=True, help="The department replying (装维部).")
+@click.option(
+    "--result",
+    required=True,
+    type=ChoiceOf("outbound.orders.replies:REPLIES"),
+    help="fixed, cannot_fix (with --reason), needs_customer, or not_ours (back to the call "
+    "center, or --forward-to another department).",
+)
+@click.option("--reason", help="Why (needed with cannot_fix).")
+@click.option("--note", help="Free text for the record.")
+@click.option("--forward-to", help="With not_ours: the department it belongs to.")
+@click.option("--by", help="Who replies, for the log (default: the department).")
+@click.pass_obj
+def reply_command(
+    app: App,
+    order_id: int,
+    department: str,
+    result: str,
+    reason: str | None,
+    note: str | None,
+    forward_to: str | None,
+    by: str | None,
+) -> None:
+    """A department's reply (回单) to the follow-up ORDER_ID escalated to it."""
+    from outbound.orders import replies
+
+    replied = replies.reply(
+        app.config,
+        app.engine,
+        order_id,
+        department,
+        result,
+        app.now(),
+        actor=by or department,
+        reason=reason,
+        note=note,
+        forward_to=forward_to,
+    )
+    message = f"work order {order_id}: {result} recorded"
+    if replied.recall:
+        message += f"; re-callback {replied.recall} opened for the customer's first agent"
+    if replied.forwarded:
+        message += f"; follow-up {replied.forwarded} opened for {forward_to}"
+    click.echo(message)
+
+
+@cli.command("reopen")
+@click.argument("order_id", type=int)
+@click.option("--reason", required=True, help="Why it is opened again.")
+@click.option(
+    "--hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=24,
+    show_default=True,
+    help="The new deadline, this many hours from now.",
+)
+@click.option("--by", default="supervisor", show_default=True, help="Who reopens, for the log.")
+@click.pass_obj
+def reopen_command(app: App, order_id: int, reason: str, hours: float, by: str) -> None:
+    """Open a closed or expired work order ORDER_ID again (a supervisor's decision)."""
+    from outbound.orders import supervision
+
+    due = supervision.reopen(app.engine, order_id, by, app.now(), hours, reason)
+    click.echo(
+        f"work order {order_id} reopened, due {due.astimezone(app.config.tz):%Y-%m-%d %H:%M}"
+    )
 
 
 @cli.command("report")

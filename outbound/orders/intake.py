@@ -212,6 +212,12 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
                 }
             ).assign(at=now, actor="engine"),
         )
+        # A reopened order may have been on a list today already: it is listed once.
+        connection.execute(
+            sa.delete(LIST_ITEMS).where(
+                LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id.in_([int(i) for i in placed["id"]])
+            )
+        )
         orders.insert_list_items(
             connection,
             pd.DataFrame(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbound.config import Config, Disposition
+from outbound.config import Config, Disposition, TicketType
 from outbound.contact import policy, suppression
 from outbound.errors import UserError
 from outbound.messages import scores
@@ -53,8 +53,11 @@ def record(
         order = _locked(connection, order_id)
         _check_open(order, agent, now, config.tz)
         campaign = campaigns.get(order["campaign"])
-        reason = _reason(config, campaign, order, disposition, reason)
+        kind = config.settings.tickets.get(order["campaign"]) if order["ticket_id"] else None
+        reason = _reason(config, campaign, kind, order, disposition, reason)
         actor = by or agent or "console"  # who acted, never the order's agent by default
+        # After the deadline (an expired order, or a ticket's still open): recorded, marked.
+        late = order["state"] == "expired" or bool(order["due_at"] and order["due_at"] < now)
         outcome_event = orders.log(
             connection,
             order_id,
@@ -66,6 +69,7 @@ def record(
             reason=reason,
             note=note,
             callback_at=callback_at,
+            late=late or None,
         )
         # A new outcome replaces the last one's plan; retry and callback set theirs again.
         changes: dict[str, Any] = {
@@ -79,7 +83,7 @@ def record(
             changes |= {"attempts": order["attempts"] + 1, "last_contact_at": now}
         match disposition.effect:
             case "retry":
-                changes |= _retry(config, campaign, order, now)
+                changes |= _retry(config, campaign, kind, order, now)
             case "callback":
                 changes |= _callback(config, order, now, callback_at)
             case "converted":
@@ -100,7 +104,7 @@ def record(
                     session.flush()
             case "escalate":
                 changes |= _closed(now, "escalated")
-                follow_up = _escalate(connection, order, disposition, now, note, actor)
+                follow_up = _escalate(config, connection, order, disposition, now, note, actor)
         connection.execute(
             sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes, **BUMP)
         )
@@ -188,7 +192,7 @@ def _locked(connection: sa.Connection, order_id: int) -> dict[str, Any]:
 
 def _check_open(order: dict[str, Any], agent: str | None, now: dt.datetime, tz: ZoneInfo) -> None:
     number, state = order["id"], order["state"]
-    if state in orders.CLOSED_STATES:
+    if state == "done":
         when = order["closed_at"] and order["closed_at"].astimezone(tz)
         how = ", ".join(filter(None, [state, order["result"], when and f"{when:%Y-%m-%d %H:%M}"]))
         raise UserError.of(
@@ -236,15 +240,13 @@ def _check_open(order: dict[str, Any], agent: str | None, now: dt.datetime, tz: 
 def _reason(
     config: Config,
     campaign: Campaign | None,
+    kind: TicketType | None,
     order: dict[str, Any],
     disposition: Disposition,
     reason: str | None,
 ) -> str | None:
-    reasons = (
-        config.settings.reasons.get(campaign.spec.reasons)
-        if campaign and campaign.spec.reasons
-        else None
-    )
+    named = kind.reasons if kind else campaign.spec.reasons if campaign else None
+    reasons = config.settings.reasons.get(named) if named else None
     if reasons is None:
         return reason
     listed = ", ".join(f"{code} ({label})" for code, label in reasons.items())
@@ -268,12 +270,17 @@ def _reason(
 
 
 def _retry(
-    config: Config, campaign: Campaign | None, order: dict[str, Any], now: dt.datetime
+    config: Config,
+    campaign: Campaign | None,
+    kind: TicketType | None,
+    order: dict[str, Any],
+    now: dt.datetime,
 ) -> dict[str, Any]:
-    max_attempts = campaign.spec.max_attempts if campaign else 1
+    rules = kind or (campaign.spec if campaign else None)
+    max_attempts = rules.max_attempts if rules else 1
     if order["attempts"] + 1 >= max_attempts:
         return _closed(now, "unreached")
-    spacing = dt.timedelta(hours=campaign.spec.retry_after_hours if campaign else 24)
+    spacing = dt.timedelta(hours=rules.retry_after_hours if rules else 24)
     at = policy.next_opening(now + spacing, config.policy.calling_hours, config.tz)
     return {"next_attempt_at": at} | _still_today(config, order, at)
 
@@ -315,6 +322,7 @@ def _closed(now: dt.datetime, result: str) -> dict[str, Any]:
 
 
 def _escalate(
+    config: Config,
     connection: sa.Connection,
     order: dict[str, Any],
     disposition: Disposition,
@@ -322,7 +330,12 @@ def _escalate(
     note: str | None,
     actor: str,
 ) -> int:
+    """A follow-up for the department: the disposition's, or for a re-callback the one whose
+    "fixed" it was (首问负责: "not fixed" goes back to whoever said it was)."""
     assert disposition.department and disposition.deadline_hours
+    department = order["department"] or disposition.department
+    known = config.settings.departments.get(department)
+    hours = known.deadline_hours if known else disposition.deadline_hours
     values = {
         column: order[column]
         for column in ("campaign", "line_id", "phone", "month", "value", "region", "rank")
@@ -330,23 +343,29 @@ def _escalate(
     values |= {
         "channel": "followup",
         "state": "open",
-        "department": disposition.department,
+        "department": department,
         "parent_id": order["id"],
-        "owner_id": actor,
-        "created_on": now.date(),
+        "ticket_id": order["ticket_id"],
+        "owner_id": order["owner_id"] or order["agent_id"] or actor,
+        "created_on": now.astimezone(config.tz).date(),
         "created_at": now,
-        "due_at": now + dt.timedelta(hours=disposition.deadline_hours),
+        "due_at": now + dt.timedelta(hours=hours),
         "attempts": 0,
         "text": note or "",
     }
-    existing = connection.execute(
-        sa.select(ORDERS.c.id).where(
-            ORDERS.c.campaign == order["campaign"],
-            ORDERS.c.channel == "followup",
-            ORDERS.c.line_id == order["line_id"],
-            ORDERS.c.month == order["month"],
-        )
-    ).scalar()
+    loop = order["ticket_id"] is not None or order["parent_id"] is not None
+    existing = (
+        None
+        if loop
+        else connection.execute(
+            sa.select(ORDERS.c.id).where(
+                ORDERS.c.campaign == order["campaign"],
+                ORDERS.c.channel == "followup",
+                ORDERS.c.line_id == order["line_id"],
+                ORDERS.c.month == order["month"],
+            )
+        ).scalar()
+    )
     if existing is not None:
         raise UserError(
             f"line {order['line_id']} already has follow-up order {existing} for this campaign "
@@ -361,7 +380,7 @@ def _escalate(
         actor,
         "escalated",
         None,
-        f"follow-up {child[0]} to {disposition.department}",
+        f"follow-up {child[0]} to {department}",
     )
     orders.log(connection, child[0], now, actor, "created", None, f"escalated from {order['id']}")
     return int(child[0])

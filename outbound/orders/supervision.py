@@ -126,6 +126,41 @@ def urge(engine: sa.Engine, order_id: int, by: str, now: dt.datetime) -> str:
     return detail
 
 
+def reopen(
+    engine: sa.Engine, order_id: int, by: str, now: dt.datetime, hours: float, why: str
+) -> dt.datetime:
+    """Open ORDER_ID again, closed by its deadline or by a result the customer disputes, due
+    HOURS from NOW: a call goes back to whoever held it (the next run or dispatch lists it), a
+    follow-up to its department. The new deadline."""
+    if not why.strip():
+        raise UserError.of("reopen_needs_reason", "say why the order is opened again")
+    with engine.begin() as connection:
+        order = _locked(connection, order_id)
+        if order["state"] not in orders.CLOSED_STATES:
+            raise UserError.of("reopen_open", "work order {order} is still open", order=order_id)
+        due = now + dt.timedelta(hours=hours)
+        connection.execute(
+            sa.update(ORDERS)
+            .where(ORDERS.c.id == order_id)
+            .values(
+                state="open",
+                agent_id=None,
+                owner_id=order["owner_id"] or order["agent_id"],
+                assigned_on=None,
+                result=None,
+                closed_at=None,
+                warned_at=None,
+                escalated_to=None,
+                next_attempt_at=None,
+                callback_at=None,
+                due_at=due,
+                **BUMP,
+            )
+        )
+        orders.log(connection, order_id, now, by, "reopened", order["result"], why.strip())
+    return due
+
+
 def _script_for(
     config: Config,
     engine: sa.Engine,

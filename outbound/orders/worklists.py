@@ -20,7 +20,22 @@ from outbound.store.orders import EVENTS, ORDERS, TICKETS
 from outbound.workspace.campaigns import Campaign
 
 # The events an agent reads in a line's history; the run's own bookkeeping is left out.
-HISTORY_KINDS = ("outcome", "undone", "returned", "warned", "urged", "escalated", "expired")
+HISTORY_KINDS = (
+    "received",
+    "outcome",
+    "undone",
+    "returned",
+    "warned",
+    "urged",
+    "escalated",
+    "replied",
+    "sent_back",
+    "forwarded",
+    "recall",
+    "escalated_up",
+    "reopened",
+    "expired",
+)
 
 LIST_COLUMNS = [
     "item",

@@ -121,6 +121,12 @@ def active(config: Config, day: dt.date) -> tuple[list[Campaign], dict[str, Segm
     messages = [str(p) for p in problems + segment_problems]
     for campaign in running:
         messages += problems_of(config, campaign, by_name, scripts)
+    messages += [
+        f"campaigns/{c.name}.toml: a ticket type of config.toml [tickets] has its name; "
+        "rename one of them"
+        for c in campaigns
+        if c.name in config.settings.tickets
+    ]
     if messages:
         raise UserError(
             "the run needs a sound workspace; fix these first (engine check lists them too):\n  "
@@ -152,20 +158,28 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     config, day, now = inputs.config, inputs.day, inputs.now
     result = DayResult(day, inputs.months.month, "ran")
     if not inputs.backfill:  # deadlines and earlier work belong to the latest day
-        watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
+        watched = deadlines.watch(
+            connection, now, config.policy.warn_at, config.tz, config.settings.departments
+        )
         result.warned, result.expired = watched.warned, watched.expired
     agents = roster.roster_on(connection, day)
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.tz)
     open_work = orders.open_work(connection)
     todays = _todays_existing(open_work.iloc[:0] if inputs.backfill else open_work, end_of_day)
-    # Work of a campaign that has ended or gone stays open for supervisors, off the lists.
-    running = todays["campaign"].isin([c.name for c in inputs.campaigns]).to_numpy(dtype=bool)
+    # Work of a campaign that has ended or gone stays open for supervisors, off the lists;
+    # tickets' work stays on them.
+    kinds = config.settings.tickets
+    listed = [c.name for c in inputs.campaigns] + list(kinds)
+    running = todays["campaign"].isin(listed).to_numpy(dtype=bool)
     existing = todays[running].reset_index(drop=True)
     calls, messages = _plan(connection, inputs, result)
     work = pd.concat(
         [_existing_work(existing), *(_new_work(c, kept) for c, kept in calls)], ignore_index=True
     )
-    quotas = [_quota(c) for c in inputs.campaigns if c.spec.channel == "call"]
+    quotas = [_quota(c) for c in inputs.campaigns if c.spec.channel == "call"] + [
+        CampaignQuota(name, kind.priority, 0, None, frozenset(kind.skills) or None)
+        for name, kind in kinds.items()
+    ]
     assignment = assign(work, agents, quotas)
     created = _write_new_calls(connection, inputs, assignment, calls, agents)
     created |= _write_messages(connection, inputs, messages)

@@ -35,14 +35,19 @@ AGENT_COLUMNS = [
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose work is counted: the orders of MONTH (follow-ups aside), of CAMPAIGNS only if
-    given."""
+    """Whose work is counted: the orders of MONTH (follow-ups and tickets aside), of CAMPAIGNS
+    only if given."""
 
     month: str
     campaigns: Collection[str] | None = None
 
     def orders(self) -> sa.ColumnElement[bool]:
-        chosen = [ORDERS.c.month == self.month, ORDERS.c.channel != "followup"]
+        # Tickets' work is measured on its own clock (results.tickets).
+        chosen = [
+            ORDERS.c.month == self.month,
+            ORDERS.c.channel != "followup",
+            ORDERS.c.ticket_id.is_(None),
+        ]
         if self.campaigns is not None:
             chosen.append(ORDERS.c.campaign.in_(sorted(self.campaigns)))
         return sa.and_(*chosen)

@@ -1,6 +1,7 @@
 """Charts of a month's results as SVG text (matplotlib), to paste into a monthly report or show
-on a page: success rates with their 95% intervals, daily progress against quota, and a funnel
-from segment to success. Their words come through SAY, the reader's translator."""
+on a page: success rates with their 95% intervals, daily progress against quota, a funnel
+from segment to success, and shares such as the tickets closed within their limits. Their
+words come through SAY, the reader's translator."""
 
 from __future__ import annotations
 
@@ -62,6 +63,20 @@ def funnel(steps: list[tuple[str, int]], title: str) -> str:
     axes.set_title(title)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_xlim(0, max(counts or [1]) * 1.15)
+    return _svg(figure)
+
+
+def shares(items: list[tuple[str, float]], title: str) -> str:
+    """Horizontal bars on a scale of 0 to 100%: a share for each named item."""
+    figure = Figure(figsize=(6.0, 0.5 * len(items) + 1.2))
+    axes = figure.subplots()
+    names = [name for name, _ in items][::-1]
+    values = [value for _, value in items][::-1]
+    bars = axes.barh(names, values, color="#1d7a3e")
+    axes.bar_label(bars, labels=[f"{value:.1f}%" for value in values], padding=3)
+    axes.set_title(title)
+    axes.set_xlim(0, 115)
+    axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
 

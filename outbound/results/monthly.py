@@ -17,8 +17,9 @@ from markupsafe import Markup
 from outbound import output
 from outbound.config import Config
 from outbound.messages import scores
-from outbound.results import activity, charts, verdict
+from outbound.results import activity, charts, tickets, verdict
 from outbound.results.lift import MIN_HOLDOUT, WARNINGS
+from outbound.results.tickets import TicketReport
 from outbound.results.verdict import Judged
 from outbound.workspace.campaigns import Campaign, find_campaign
 
@@ -38,9 +39,11 @@ class MonthReport:
     waves: pd.DataFrame
     scores: pd.DataFrame
     agent_scores: pd.DataFrame
+    tickets: TicketReport
 
     def sections(self) -> list[tuple[str, str, pd.DataFrame]]:
-        """(name, title, table) of each part, in the order a reader wants them."""
+        """(name, title, table) of each part, in the order a reader wants them; the tickets
+        are those received in the month the campaigns ran."""
         return [
             (
                 "lift",
@@ -53,6 +56,7 @@ class MonthReport:
             ("waves", "SMS and voice waves", self.waves),
             ("scores", "the customers' scores per campaign", self.scores),
             ("agent_scores", "the customers' scores per agent", self.agent_scores),
+            *self.tickets.sections(),
         ]
 
     def document(self) -> dict[str, Any]:
@@ -80,6 +84,7 @@ def build(
     quotas = {c.name: c.spec.per_agent_per_day for c in campaigns}
     with engine.connect() as connection:
         work = activity.of_month(connection, scope, quotas, config.dispositions, config.tz)
+        served = tickets.measure(config, connection, verdict.following_month(month))
     return MonthReport(
         month=month,
         judged_on=verdict.following_month(month),
@@ -92,6 +97,7 @@ def build(
         waves=work.waves,
         scores=scores.table(engine, month, "campaign", name),
         agent_scores=scores.table(engine, month, "agent", name),
+        tickets=served,
     )
 
 

@@ -22,7 +22,7 @@ from outbound.config import Config, load_config
 from outbound.errors import UserError
 from outbound.extract.imports import import_extract
 from outbound.messages import sending
-from outbound.orders import deadlines
+from outbound.orders import deadlines, intake
 from outbound.plan import daily
 from outbound.store import locks
 from outbound.store.db import open_database
@@ -31,6 +31,7 @@ from outbound.store.models import JobRun
 JOB_RUNS = cast(sa.Table, JobRun.__table__)
 _MONTH_IN_NAME = re.compile(r"(20\d\d)[-_]?(0[1-9]|1[0-2])")
 EXTRACT_SUFFIXES = {".csv", ".txt", ".parquet", ".xlsx"}
+TICKET_SUFFIXES = {".csv", ".xlsx"}
 
 
 def claimed(
@@ -193,8 +194,14 @@ def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
 
         def work() -> str:
             with engine.begin() as connection:
-                watched = deadlines.watch(connection, now, config.policy.warn_at, config.tz)
-            return f"{watched.warned} warned, {watched.expired} expired"
+                watched = deadlines.watch(
+                    connection, now, config.policy.warn_at, config.tz, config.settings.departments
+                )
+            dispatched = intake.dispatch_waiting(config, engine, now)
+            return (
+                f"{watched.warned} warned, {watched.expired} expired, {watched.escalated} "
+                f"escalated, {dispatched.count} tickets dispatched"
+            )
 
         slot_name = f"{slot:%Y-%m-%dT%H:%M}"
         return claimed(engine, "deadline_watch", slot_name, now, work, _stale(config))
@@ -203,8 +210,10 @@ def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
 def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
     """Import each extract file put in the drop folder (its month from its name, e.g.
     账单_2026-11.csv) once it is whole, then move it to done/ or, with the reason beside it,
-    to failed/. A file is whole beside its marker (账单_2026-11.csv.done), or once it has not
-    changed for drop_settle_seconds; a hidden one (.账单.csv.part) is still being copied."""
+    to failed/; take in each ticket file put in its tickets/ folder the same way (the rows it
+    refused listed beside it in done/). A file is whole beside its marker
+    (账单_2026-11.csv.done), or once it has not changed for drop_settle_seconds; a hidden one
+    (.账单.csv.part) is still being copied."""
     with _opened(workspace) as (config, engine, clock):
         now = now or clock
         folder_name = config.settings.schedule.drop_folder
@@ -218,19 +227,31 @@ def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
 
         def work() -> str:
             done = []
-            for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-                if not path.is_file() or path.suffix.lower() not in EXTRACT_SUFFIXES:
-                    continue
-                if path.name.startswith("."):
-                    continue
+            for path in _dropped(folder, EXTRACT_SUFFIXES):
                 if not _whole(path, settle):
                     done.append(f"{path.name}: still changing, taken once it settles")
                     continue
                 done.append(_import_dropped(config, engine, path))
+            for path in _dropped(folder / "tickets", TICKET_SUFFIXES):
+                if not _whole(path, settle):
+                    done.append(f"{path.name}: still changing, taken once it settles")
+                    continue
+                done.append(_take_dropped_tickets(config, engine, path, now))
             return "; ".join(done) or "nothing new"
 
         slot_name = f"{slot:%Y-%m-%dT%H:%M}"
         return claimed(engine, "drop_folder", slot_name, now, work, _stale(config))
+
+
+def _dropped(folder: Path, suffixes: set[str]) -> list[Path]:
+    """The files of FOLDER with one of SUFFIXES, hidden ones (still being copied) aside."""
+    if not folder.is_dir():
+        return []
+    return [
+        path
+        for path in sorted(folder.glob("*"))
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(".")
+    ]
 
 
 def _whole(path: Path, settle_seconds: int) -> bool:
@@ -263,3 +284,25 @@ def _import_dropped(config: Config, engine: sa.Engine, path: Path) -> str:
     target.mkdir(exist_ok=True)
     shutil.move(path, target / path.name)
     return f"{path.name}: {summary.status} as {month}, {summary.rows_loaded} rows"
+
+
+def _take_dropped_tickets(config: Config, engine: sa.Engine, path: Path, now: dt.datetime) -> str:
+    """Take in a dropped ticket file, then move it to done/ (its refused rows beside it, in
+    NAME.refused.txt) or, when it cannot be read at all, to failed/ with the reason."""
+    _marker(path).unlink(missing_ok=True)
+    try:
+        summary = intake.take_file(config, engine, path, now)
+    except UserError as exc:
+        target = path.parent / "failed"
+        target.mkdir(exist_ok=True)
+        shutil.move(path, target / path.name)
+        (target / f"{path.name}.error.txt").write_text(f"{exc}\n", encoding="utf-8")
+        return f"{path.name}: failed ({exc})"
+    target = path.parent / "done"
+    target.mkdir(exist_ok=True)
+    shutil.move(path, target / path.name)
+    if summary.problems:
+        (target / f"{path.name}.refused.txt").write_text(
+            "".join(f"{p.said(path.name)}\n" for p in summary.problems), encoding="utf-8"
+        )
+    return f"tickets/{path.name}: {summary.said()}"

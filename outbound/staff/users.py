@@ -18,11 +18,13 @@ from outbound.errors import UserError
 from outbound.staff import logins, sessions
 from outbound.store.models import Agent, User
 
-Role = Literal["agent", "supervisor", "marketing", "admin"]
+# A department (装维部) answers what the call center escalates to it; a system (the CRM, the
+# fault system) only sends tickets through the API.
+Role = Literal["agent", "supervisor", "marketing", "department", "system", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 # Roles that see customers' numbers in full; marketing sees them masked, and may not select
 # lines by them either (rules.grants).
-SEES_NUMBERS: frozenset[Role] = frozenset({"agent", "supervisor", "admin"})
+SEES_NUMBERS: frozenset[Role] = frozenset({"agent", "supervisor", "department", "admin"})
 USERS = cast(sa.Table, User.__table__)
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
@@ -32,8 +34,8 @@ _UNKNOWN = _hasher.hash("not a password of anyone")
 
 @dataclass(frozen=True)
 class Person:
-    """A logged-in user: NAME acting as ROLE; PERSON_ID is the agent id (agents) or the
-    supervisor id (supervisors)."""
+    """A logged-in user: NAME acting as ROLE; PERSON_ID is the agent id (agents), the
+    supervisor id (supervisors) or the department (department users)."""
 
     name: str
     role: Role
@@ -58,7 +60,7 @@ def add(
     person_id: str | None = None,
 ) -> None:
     """Add user NAME as ROLE; an agent names its agent id, a supervisor the supervisor id the
-    roster gives its teams."""
+    roster gives its teams, a department user its department."""
     name = name.strip()
     if not name or len(name) > 64:
         raise UserError("a user name is 1 to 64 characters", "user_name_length")
@@ -278,6 +280,12 @@ def _checked_person(connection: sa.Connection, role: str, person_id: str | None)
                 supervisor=person_id,
             )
         return person_id
+    if role == "department":
+        if not person_id or not person_id.strip():
+            raise UserError(
+                "a department user needs --department NAME (e.g. 装维部)", "department_needs_name"
+            )
+        return person_id.strip()
     if person_id:
         raise UserError(
             f"a {role} user is not tied to an agent or a supervisor id", "role_not_tied", role=role

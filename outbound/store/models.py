@@ -195,7 +195,8 @@ class WorkOrder(Base):
     escalated_to: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        # A campaign reaches a line once a month; tickets, as often as they come.
+        # A campaign starts one order a line a month; tickets come as often as they come, and
+        # follow-ups and re-callbacks (with a parent) as the loop needs them.
         Index(
             "uq_work_orders_campaign",
             "campaign",
@@ -203,8 +204,8 @@ class WorkOrder(Base):
             "line_id",
             "month",
             unique=True,
-            sqlite_where=sa_text("ticket_id IS NULL"),
-            postgresql_where=sa_text("ticket_id IS NULL"),
+            sqlite_where=sa_text("ticket_id IS NULL AND parent_id IS NULL"),
+            postgresql_where=sa_text("ticket_id IS NULL AND parent_id IS NULL"),
         ),
         Index("ix_work_orders_state_agent", "state", "agent_id"),
         Index("ix_work_orders_line_id", "line_id"),
@@ -371,15 +372,14 @@ class JobRun(Base):
 
 class User(Base):
     """Someone who logs in to the web app or calls its API. An agent user is tied to an agent
-    id, a supervisor to the supervisor id of the roster's teams."""
+    id, a supervisor to the supervisor id of the roster's teams, a department user to its
+    department (装维部): person_id holds it."""
 
     __tablename__ = "users"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[str | None] = mapped_column(String(64))
-    # A department user's department (装维部): the orders escalated to it are theirs.
-    department: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

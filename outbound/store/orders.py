@@ -55,9 +55,10 @@ def log(
     reason: str | None = None,
     note: str | None = None,
     callback_at: dt.datetime | None = None,
+    late: bool | None = None,
 ) -> int:
     """One event of ORDER_ID (its id); an outcome also keeps its reason, note and callback
-    time."""
+    time, and whether it came after the order's deadline."""
     written = connection.execute(
         sa.insert(EVENTS).values(
             order_id=order_id,
@@ -69,6 +70,7 @@ def log(
             reason=reason,
             note=note,
             callback_at=callback_at,
+            late=late,
         )
     )
     assert written.inserted_primary_key is not None
@@ -227,6 +229,7 @@ def history(connection: sa.Connection, order_id: int) -> pd.DataFrame:
         EVENTS.c.reason,
         EVENTS.c.note,
         EVENTS.c.callback_at,
+        EVENTS.c.late,
         EVENTS.c.detail,
     )
     return frame(connection, query.where(EVENTS.c.order_id == order_id).order_by(EVENTS.c.id))

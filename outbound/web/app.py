@@ -22,7 +22,16 @@ from starlette.exceptions import HTTPException
 
 from outbound.config import Config
 from outbound.schedule import health
-from outbound.web import admin, agent, auth, marketing, supervisor, webhooks
+from outbound.web import (
+    admin,
+    agent,
+    auth,
+    departments,
+    marketing,
+    service,
+    supervisor,
+    webhooks,
+)
 from outbound.web.i18n import translator
 from outbound.web.site import LoginNeeded, Web, api_viewer, signed_in, viewer_of
 
@@ -61,7 +70,7 @@ def create_app(
     )
     app.state.web = Web(config, engine, clock)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for area in (agent, supervisor, marketing, admin):
+    for area in (agent, supervisor, service, marketing, departments, admin):
         app.include_router(area.router, include_in_schema=False)
         app.include_router(area.api)
     for router in (auth.router, webhooks.router):

@@ -35,6 +35,8 @@ HOME = {
     "agent": "/agent",
     "supervisor": "/supervisor",
     "marketing": "/marketing",
+    "department": "/department",
+    "system": "/account",
     "admin": "/admin",
 }
 

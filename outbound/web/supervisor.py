@@ -149,7 +149,7 @@ def reassign_row(
     request: Request, order_id: RowId, viewer: SupervisorViewer, form: CheckedForm
 ) -> Response:
     web = web_of(request)
-    team = _order_of_team(web, viewer, order_id)
+    team = order_of_team(web, viewer, order_id)
     note = _reassign(web, viewer, order_id, form.get("to", ""), team, form.get("version"))
     return _row(request, web, viewer, order_id, note)
 
@@ -224,7 +224,7 @@ def urge_row(
     request: Request, order_id: RowId, viewer: SupervisorViewer, form: CheckedForm
 ) -> Response:
     web = web_of(request)
-    _order_of_team(web, viewer, order_id)
+    order_of_team(web, viewer, order_id)
     try:
         supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:
@@ -232,7 +232,7 @@ def urge_row(
     return _row(request, web, viewer, order_id, ("ok", "Urged.", {}))
 
 
-def _order_of_team(web: Web, viewer: Viewer, order_id: int) -> set[str] | None:
+def order_of_team(web: Web, viewer: Viewer, order_id: int) -> set[str] | None:
     """The viewer's team, if ORDER_ID is its work; 404 otherwise."""
     with web.engine.connect() as connection:
         team = team_of(connection, viewer)
@@ -424,7 +424,7 @@ def reassign_api(
 ) -> ReassignedOut:
     """Move the order to another agent of the team, present today; onto their list today."""
     web = web_of(request)
-    team = _order_of_team(web, viewer, order_id)
+    team = order_of_team(web, viewer, order_id)
     try:
         moved = supervision.reassign(
             web.config,
@@ -447,7 +447,7 @@ def reassign_api(
 def urge_api(request: Request, order_id: RowId, viewer: ApiSupervisor) -> UrgedOut:
     """Urge whoever has the order (logged in its history)."""
     web = web_of(request)
-    _order_of_team(web, viewer, order_id)
+    order_of_team(web, viewer, order_id)
     try:
         detail = supervision.urge(web.engine, order_id, viewer.actor, web.clock())
     except UserError as exc:

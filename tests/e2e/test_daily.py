@@ -170,7 +170,7 @@ def test_the_zero_usage_outcome_asks_why_the_line_is_unused(center: Center) -> N
     )
 
 
-def test_an_escalation_is_followed_up_warned_and_expired_by_its_deadline(center: Center) -> None:
+def test_an_escalation_is_followed_up_warned_and_sent_up_past_its_deadline(center: Center) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     item = str(center.calls("A01", DAY)[0]["item"])
     out = center.ok(
@@ -184,8 +184,10 @@ def test_an_escalation_is_followed_up_warned_and_expired_by_its_deadline(center:
     overdue = center.json("orders", "--overdue", now="2026-11-04 10:30")["orders"]
     assert [str(o["id"]) for o in overdue] == [follow_up]
     center.ok("run", "--date", "2026-11-05", now="2026-11-05 07:30")
-    kinds = [e["kind"] for e in center.json("orders", "--history", follow_up)["events"]]
-    assert kinds[-1] == "expired"
+    events = center.json("orders", "--history", follow_up)["events"]
+    assert (events[-1]["kind"], events[-1]["detail"]) == ("escalated_up", "to supervisor S01")
+    still = center.json("orders", "--overdue", now="2026-11-05 07:30")["orders"]
+    assert [(str(o["id"]), o["state"]) for o in still] == [(follow_up, "open")]
 
 
 def test_the_report_counts_the_days_attempts_reached_and_conversions(center: Center) -> None:

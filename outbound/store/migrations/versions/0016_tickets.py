@@ -1,7 +1,10 @@
 """Tickets from other systems, taken in once by (source, external id), each becoming a work
 order of its type. A line may hold several tickets' orders in a month, so the one-order-a-month
 rule holds for campaigns' orders only. Orders past their deadline go up (escalated_to); late
-outcomes are marked; department users name their department."""
+outcomes are marked.
+
+Re-callbacks after a department's reply are orders of the same campaign and line, so the
+one-order-a-month rule holds for the orders a campaign starts: without a ticket or a parent."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 CAMPAIGN_ONCE = ["campaign", "channel", "line_id", "month"]
+ONCE_WHERE = "ticket_id IS NULL AND parent_id IS NULL"
 
 
 def upgrade() -> None:
@@ -44,23 +48,19 @@ def upgrade() -> None:
         "work_orders",
         CAMPAIGN_ONCE,
         unique=True,
-        sqlite_where=sa.text("ticket_id IS NULL"),
-        postgresql_where=sa.text("ticket_id IS NULL"),
+        sqlite_where=sa.text(ONCE_WHERE),
+        postgresql_where=sa.text(ONCE_WHERE),
     )
     with op.batch_alter_table("events") as table:
         table.add_column(sa.Column("late", sa.Boolean(), nullable=True))
-    with op.batch_alter_table("users") as table:
-        table.add_column(sa.Column("department", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as table:
-        table.drop_column("department")
     with op.batch_alter_table("events") as table:
         table.drop_column("late")
     op.drop_index("uq_work_orders_campaign", table_name="work_orders")
     op.drop_index(op.f("ix_work_orders_ticket_id"), table_name="work_orders")
-    op.execute("DELETE FROM work_orders WHERE ticket_id IS NOT NULL")
+    op.execute("DELETE FROM work_orders WHERE ticket_id IS NOT NULL OR parent_id IS NOT NULL")
     with op.batch_alter_table("work_orders") as table:
         table.drop_column("escalated_to")
         table.drop_column("ticket_id")

@@ -3,12 +3,15 @@ it is sent, dispatched at once within calling hours with its script, waiting out
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
+from outbound.schedule import jobs
 from tests.e2e.conftest import Center
 
 TICKET_TYPES = """
@@ -147,3 +150,24 @@ def test_the_customers_next_ticket_goes_to_the_agent_who_took_the_first(center: 
 def test_an_unknown_type_in_the_listing_is_refused_with_the_known_ones(center: Center) -> None:
     err = center.refused("orders", "--type", "complain", "--format", "json", now=NOW)
     assert "no ticket type or campaign 'complain'; ticket types: complaint, fault" in err
+
+
+def test_a_ticket_file_dropped_in_the_inbox_is_taken_in_and_its_refusals_kept(
+    center: Center,
+) -> None:
+    folder = center.folder / "inbox" / "tickets"
+    folder.mkdir(parents=True)
+    path = write(
+        folder,
+        "投诉_1102.csv",
+        [complaint("1", "QY0000000001", "09:00"), complaint("2", "QY0000000002", "将近中午")],
+        encoding="gbk",
+    )
+    (folder / f"{path.name}.done").touch()
+    moment = dt.datetime(2026, 11, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert jobs.drop_folder(str(center.folder), moment) == "done"
+
+    assert (folder / "done" / path.name).is_file() and not path.exists()
+    refused = (folder / "done" / f"{path.name}.refused.txt").read_text("utf-8")
+    assert refused.startswith(f"{path.name}: row 3, received_at: '2026-11-02 将近中午'")
+    assert [o["external_id"] for o in ticket_orders(center, "complaint")] == ["CRM-1"]
