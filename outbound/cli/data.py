@@ -179,6 +179,7 @@ def check_command(app: App) -> None:
     from outbound import workspace
     from outbound.errors import UserError
     from outbound.extract import snapshots
+    from outbound.orders import tickets
     from outbound.workspace.campaigns import load_campaigns, problems_of
     from outbound.workspace.render import Scripts
 
@@ -194,7 +195,10 @@ def check_command(app: App) -> None:
     found = [
         UserError(p) for c in campaigns for p in problems_of(config, c, segment_names, scripts)
     ]
+    found += [UserError(p) for p in tickets.problems_of_types(config, scripts)]
+    kinds = config.settings.tickets.values()
     used = {script for c in campaigns for script in c.spec.scripts}
+    used |= {kind.script for kind in kinds if kind.script}
     columns = config.extract.column_types()
     found += [
         UserError(p)

@@ -19,6 +19,7 @@ from outbound.config import Config, TicketType
 from outbound.errors import UserError
 from outbound.extract.phones import normalise_phones, why_not
 from outbound.extract.source import detect_encoding
+from outbound.workspace.render import Scripts
 
 FIELDS = ("external_id", "source", "type", "line_id", "phone", "received_at", "text", "department")
 REQUIRED = ("external_id", "source", "type", "received_at")
@@ -73,6 +74,20 @@ class Intake:
     problems: list[Problem] = field(default_factory=list)
     repeated: int = 0
     read: int = 0
+
+
+def problems_of_types(config: Config, scripts: Scripts) -> list[str]:
+    """What config.toml's ticket types name that the workspace does not have: a script, its
+    variables, a reason set."""
+    problems = []
+    columns = config.extract.column_types()
+    for name, kind in config.settings.tickets.items():
+        shown = f"config.toml [tickets.{name}]"
+        if kind.reasons is not None and kind.reasons not in config.settings.reasons:
+            problems.append(f"{shown}: reasons {kind.reasons!r} is not a [reasons] set")
+        if kind.script is not None:
+            problems += scripts.check(kind.script, columns, ticket=True)
+    return problems
 
 
 def read(

@@ -29,6 +29,8 @@ from outbound.errors import UserError
 from outbound.workspace import discover
 
 VARIABLES = ("customer", "prev", "agent", "campaign")
+# A ticket's script also reads the ticket (config.toml [tickets.NAME] script).
+TICKET_FIELDS = ("external_id", "source", "type", "text", "received_at", "department")
 AGENT_FIELDS = ("agent_id", "name", "team")
 CAMPAIGN_FIELDS = ("name", "title", "channel")
 MISSING = "—"
@@ -120,9 +122,10 @@ class Scripts:
         """The scripts' file names, e.g. `zero_usage_call.j2`."""
         return [path.name for path in discover(self.folder, ".j2")]
 
-    def check(self, name: str, columns: Collection[str]) -> list[str]:
+    def check(self, name: str, columns: Collection[str], *, ticket: bool = False) -> list[str]:
         """Every problem of script NAME, found without rendering it; COLUMNS are the
-        extract's column names that `customer` and `prev` carry."""
+        extract's column names that `customer` and `prev` carry. A TICKET's script also reads
+        `ticket`."""
         try:
             source = self._source(name)
         except ScriptError as exc:
@@ -132,15 +135,15 @@ class Scripts:
             tree = self._environment.parse(source, name, shown)
         except TemplateSyntaxError as exc:
             return [_syntax_problem(shown, exc)]
-        known = {
+        known: dict[str, Collection[str]] = {
             "customer": columns,
             "prev": columns,
             "agent": AGENT_FIELDS,
             "campaign": CAMPAIGN_FIELDS,
-        }
+        } | ({"ticket": TICKET_FIELDS} if ticket else {})
         filters = list(_unknown_filters(tree, shown, self._environment))
         problems = [
-            *_unknown_variables(tree, shown, {*VARIABLES, *self._environment.globals}),
+            *_unknown_variables(tree, shown, [*known, *self._environment.globals]),
             *_unknown_fields(tree, shown, known),
             *filters,
         ]
@@ -315,11 +318,12 @@ def _unknown_variables(
     for name_node in tree.find_all(nodes.Name):
         if name_node.name not in defined:
             first_lines.setdefault(name_node.name, name_node.lineno)
+    variables = [name for name in known if name in VARIABLES or name == "ticket"]
     for name, line in first_lines.items():
         yield (
             line,
-            f"{shown}: line {line}: unknown variable '{name}'{_did_you_mean(name, VARIABLES)}; "
-            f"a script can use {', '.join(VARIABLES)}",
+            f"{shown}: line {line}: unknown variable '{name}'{_did_you_mean(name, variables)}; "
+            f"a script can use {', '.join(variables)}",
         )
 
 

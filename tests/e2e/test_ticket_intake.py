@@ -171,3 +171,17 @@ def test_a_ticket_file_dropped_in_the_inbox_is_taken_in_and_its_refusals_kept(
     refused = (folder / "done" / f"{path.name}.refused.txt").read_text("utf-8")
     assert refused.startswith(f"{path.name}: row 3, received_at: '2026-11-02 将近中午'")
     assert [o["external_id"] for o in ticket_orders(center, "complaint")] == ["CRM-1"]
+
+
+def test_check_reads_ticket_scripts_with_the_ticket_and_names_a_wrong_field(
+    center: Center,
+) -> None:
+    assert "0 problems" in center.ok("check")
+    script = center.folder / "scripts" / "complaint_ticket.j2"
+    script.write_text("{{ ticket.txt }}，{{ customer.customer_name }}\n", encoding="utf-8")
+    err = center.refused("check")
+    said = "scripts/complaint_ticket.j2: line 1: 'ticket.txt' is not a field (did you mean 'text'?)"
+    assert said in err
+    script.write_text("{{ tickets.text }}\n", encoding="utf-8")
+    err = center.refused("check")
+    assert "unknown variable 'tickets'" in err and "did you mean 'ticket'" in err.lower()
