@@ -288,6 +288,8 @@ def _checked_person(connection: sa.Connection, role: str, person_id: str | None)
         return person_id.strip()
     if person_id:
         raise UserError(
-            f"a {role} user is not tied to an agent or a supervisor id", "role_not_tied", role=role
+            f"a {role} user is not tied to an agent, a supervisor or a department",
+            "role_not_tied",
+            role=role,
         )
     return None

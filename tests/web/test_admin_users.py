@@ -16,6 +16,21 @@ def test_an_admin_adds_an_agent_user_who_can_then_log_in(site: Site) -> None:
     assert site.login("zhoumin", "坐席密码-2026").page("/account").ok
 
 
+def test_an_admin_adds_a_department_user_who_lands_on_the_departments_page(site: Site) -> None:
+    added = site.login("root").submit(
+        "/admin/users",
+        {
+            "name": "zhuangwei",
+            "role": "department",
+            "person_id": "装维部",
+            "password": "装维-2026-xx",
+        },
+    )
+    assert added.status_code == 200 and "已添加用户 zhuangwei" in added.text
+    landed = site.login("zhuangwei", "装维-2026-xx").page("/")
+    assert landed.url.endswith("/department") and "装维部工单" in landed.text
+
+
 def test_adding_a_user_that_exists_is_refused_in_chinese_without_a_command(site: Site) -> None:
     refused = site.login("root").submit(
         "/admin/users", {"name": "wangli", "role": "marketing", "password": "whatever-123"}
