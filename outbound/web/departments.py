@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from outbound.errors import UserError
+from outbound.extract import phones
 from outbound.orders import intake, replies, tickets
 from outbound.web.refusals import said
 from outbound.web.site import CheckedForm, RowId, Viewer, api_role, refusal, role, web_of
@@ -164,6 +165,8 @@ def _orders(request: Request, viewer: Viewer) -> list[dict[str, Any]]:
     with web.engine.connect() as connection:
         found = replies.department_orders(connection, _department(viewer), web.clock())
     found = found.rename(columns={"due_at": "deadline"})
+    country = web.config.extract.country
+    found["dial"] = found["phone"].map(lambda phone: phones.dialable(phone, country))
     return [
         {key: (None if value is None or value != value else value) for key, value in row.items()}
         for row in found.to_dict("records")
