@@ -130,6 +130,10 @@ def test_a_workbook_has_a_sheet_a_section_and_csv_a_file_a_section(
         "waves",
         "scores",
         "agent_scores",
+        "ticket_types",
+        "departments",
+        "recalls",
+        "loop",
     ]
     assert "quota_attained" in sheets["agents"].columns
     assert set(sheets["lift"]["campaign"]) == {"zero_usage_wakeup", "upsell_sms"}
@@ -142,7 +146,11 @@ def test_a_workbook_has_a_sheet_a_section_and_csv_a_file_a_section(
         "october.campaigns.csv",
         "october.csv",
         "october.days.csv",
+        "october.departments.csv",
+        "october.loop.csv",
+        "october.recalls.csv",
         "october.scores.csv",
+        "october.ticket_types.csv",
         "october.waves.csv",
     ]
     assert "p_value" in pd.read_csv(table).columns
