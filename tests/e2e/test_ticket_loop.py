@@ -229,3 +229,51 @@ def test_the_month_measures_first_contact_the_72_hour_rate_and_department_replie
 
     table = ok(center, "tickets", "report", "--month", "2026-11", now="2026-11-30 12:00")
     assert "2026-11 complaint: 50.0% of 2 closed within 72 h" in table
+
+
+def test_needing_the_customer_keeps_the_department_on_it_and_asks_the_first_agent(
+    center: Center,
+) -> None:
+    call = the_ticket(center)[0]
+    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
+    follow_up = int(out.rsplit("follow-up order ", 1)[1].split()[0])
+    out = ok(
+        center,
+        "reply",
+        str(follow_up),
+        "--department",
+        "装维部",
+        "--result",
+        "needs_customer",
+        "--note",
+        "需客户在家开门",
+    )
+    ask = int(out.split("re-callback ")[1].split()[0])
+    assert order(center, follow_up)["state"] == "open"  # the department's clock runs on
+    assert order(center, ask)["agent"] == call["agent"]
+    err = refused(
+        center,
+        "reply",
+        str(follow_up),
+        "--department",
+        "装维部",
+        "--result",
+        "not_ours",
+        "--forward-to",
+        "营业厅",
+    )
+    assert (
+        "'营业厅' is no other department of config.toml [departments]; departments: 网络部" in err
+    )
+    err = refused(
+        center,
+        "reply",
+        str(follow_up),
+        "--department",
+        "装维部",
+        "--result",
+        "fixed",
+        "--forward-to",
+        "网络部",
+    )
+    assert "only a 'not ours' reply forwards the order" in err
