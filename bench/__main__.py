@@ -8,7 +8,9 @@ and the daily run's parts: assignment of 1,000,000 candidates against a per-row 
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
 wave of 10,000 SMS at 100/s against the local Twilio, survey replies read against a naive
 reader, and the agent list page and its API with
-200 agents of 500 at work (python -m bench.web alone).
+200 agents of 500 at work (python -m bench.web alone); last, tickets taken in and dispatched
+through POST /api/tickets and the broker, in batches against one at a time, on SQLite and
+PostgreSQL, against 1,000 tickets/s (python -m bench.tickets alone).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bench import (
     replies,
     sending,
     startup,
+    tickets,
     web,
 )
 from outbound.config import load_config
@@ -226,6 +229,7 @@ def main() -> None:
     sending.run()
     print()
     web.run()
+    tickets.run()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -117,11 +118,7 @@ def load_lines(
 ) -> pd.DataFrame | None:
     """The rows of LINE_IDS in the month's current snapshot, or None when it is not loaded:
     filtered before they become a frame, so that one line of a large month reads fast."""
-    table = _snapshot(config, engine, month, None)
-    if table is None:
-        return None
-    wanted = pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type))
-    return table.filter(wanted).to_pandas(types_mapper=pd.ArrowDtype)
+    return load_matching(config, engine, month, line_ids, ())
 
 
 def load_matching(
@@ -132,21 +129,53 @@ def load_matching(
     phones: Collection[str],
 ) -> pd.DataFrame | None:
     """The rows of the month's snapshot whose line id is one of LINE_IDS or whose phone is one
-    of PHONES, or None when the month is not loaded."""
-    table = _snapshot(config, engine, month, None)
-    if table is None:
+    of PHONES, or None when the month is not loaded; typed after they are picked out, so that
+    a few lines of a large month read fast."""
+    path = _snapshot_path(config, engine, month)
+    if path is None:
         return None
-    wanted = pc.or_(
-        pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type)),
-        pc.is_in(table[PHONE], value_set=pa.array(list(phones), table[PHONE].type)),
-    )
-    return table.filter(wanted).to_pandas(types_mapper=pd.ArrowDtype)
+    table = _whole_snapshot(path)
+    wanted = pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type))
+    if phones:
+        numbers = pa.array(list(phones), table[PHONE].type)
+        wanted = pc.or_(wanted, pc.is_in(table[PHONE], value_set=numbers))
+    return _typed(table.filter(wanted)).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _snapshot(
     config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
 ) -> pa.Table | None:
     """The month's snapshot, COLUMNS of it (all by default), with each line's phone type."""
+    table = _snapshot_file(config, engine, month, columns)
+    return None if table is None else _typed(table)
+
+
+def _snapshot_file(
+    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
+) -> pa.Table | None:
+    """The month's snapshot as stored, COLUMNS of it (all by default, and the phone)."""
+    path = _snapshot_path(config, engine, month)
+    if path is None:
+        return None
+    read = (
+        None
+        if columns is None
+        else [c for c in dict.fromkeys([*columns, PHONE]) if c != PHONE_TYPE]
+    )
+    return feather.read_table(path, columns=read, memory_map=True)
+
+
+@lru_cache(maxsize=2)
+def _whole_snapshot(path: Path) -> pa.Table:
+    """The snapshot at PATH, kept for the lines looked up one batch at a time (tickets, a
+    moved order's script): its name carries its content's digest, so it never changes, and
+    its file is compressed, so reading it each time would decompress it each time."""
+    return feather.read_table(path, memory_map=True)
+
+
+def _snapshot_path(config: Config, engine: sa.Engine, month: str) -> Path | None:
+    """Where the month's current snapshot is, once checked to be there and to fit config.toml;
+    None when the month is not loaded."""
     entry = current_import(engine, month)
     if entry is None:
         return None
@@ -161,12 +190,10 @@ def _snapshot(
     why = stale(config, entry)
     if why is not None:
         raise UserError(f"{month}: {why}. {fix(entry)}", "snapshot_stale", month=month)
-    read = (
-        None
-        if columns is None
-        else [c for c in dict.fromkeys([*columns, PHONE]) if c != PHONE_TYPE]
-    )
-    table = feather.read_table(path, columns=read, memory_map=True)
+    return path
+
+
+def _typed(table: pa.Table) -> pa.Table:
     return table.append_column(PHONE_TYPE, phones.phone_types(table[PHONE]))
 
 

@@ -10,10 +10,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -24,7 +26,7 @@ from outbound.orders.arrival import Arrival, choose_agents
 from outbound.orders.tickets import Intake, Problem, Ticket, read_file
 from outbound.staff.agents import roster_on
 from outbound.store import orders
-from outbound.store.orders import BUMP, LIST_ITEMS, ORDERS, TICKETS
+from outbound.store.orders import BUMP, EVENTS, LIST_ITEMS, ORDERS, TICKETS
 from outbound.workspace.render import ScriptError, Scripts
 
 CHUNK = 500
@@ -56,11 +58,11 @@ def take_in(
     taken = Taken()
     if not tickets:
         return taken
-    month, customers = _customers(config, engine, tickets)
+    customers = _customers(config, engine, tickets)
     keep: list[int] = []
     for index, ticket in enumerate(tickets):
-        if ticket.phone is None and _found(customers, ticket) is None:
-            where = f"the {month} extract" if month else "any loaded extract"
+        if ticket.phone is None and customers.of(ticket) is None:
+            where = f"the {customers.month} extract" if customers.month else "any loaded extract"
             taken.problems.append(
                 Problem(
                     rows[index],
@@ -77,7 +79,7 @@ def take_in(
         _compare_with_earlier(connection, tickets, old, rows, taken)
         fresh = [i for i in keep if tickets[i].key in new]
         if fresh:
-            ids = _write_orders(config, connection, tickets, fresh, new, month, customers, now)
+            ids = _write_orders(config, connection, tickets, fresh, new, customers, now)
             taken.orders = {rows[i]: ids[tickets[i].key] for i in fresh}
             _log_received(connection, tickets, fresh, ids, now, via)
     dispatched = dispatch_waiting(config, engine, now)
@@ -153,8 +155,9 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
         return Dispatched()
     day = now.astimezone(config.tz).date()
     with engine.begin() as connection:
-        waiting = orders.frame(
-            connection,
+        # Locked as read on PostgreSQL (SQLite writes one at a time): two dispatchers at once
+        # take different orders, and never wait on each other in a circle.
+        waiting = connection.execute(
             sa.select(
                 ORDERS.c.id,
                 ORDERS.c.campaign,
@@ -169,12 +172,13 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
                 ORDERS.c.state.in_(("open", "returned")),
                 ORDERS.c.agent_id.is_(None),
             )
-            .order_by(ORDERS.c.due_at, ORDERS.c.id),
-        )
-        if waiting.empty:
+            .order_by(ORDERS.c.due_at, ORDERS.c.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not waiting:
             return Dispatched()
         kinds = config.settings.tickets
-        owners = _line_owners(connection, waiting["line_id"])
+        owners = _line_owners(connection, [row.line_id for row in waiting])
         arrivals = [
             Arrival(
                 row.id,
@@ -182,80 +186,113 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
                 row.owner_id or owners.get(row.line_id),
                 row.returned_by,
             )
-            for row in waiting.itertuples()
+            for row in waiting
         ]
         roster = roster_on(connection, day)
         chosen = choose_agents(arrivals, roster, _load(connection, day))
-        waiting["to_agent"] = [chosen.get(int(i)) for i in waiting["id"]]
-        placed = waiting[waiting["to_agent"].notna()]
-        changed = orders.change_unchanged(
-            connection,
-            placed,
-            lambda agent: {
-                "agent_id": agent,
-                "owner_id": sa.func.coalesce(ORDERS.c.owner_id, agent),
-                "state": "assigned",
-                "assigned_on": day,
-            },
-            by="to_agent",
-        )
-        placed = placed[placed["id"].isin(changed)]
-        if placed.empty:
+        placed = _assign(connection, [row for row in waiting if row.id in chosen], chosen, day)
+        if not placed:
             return Dispatched()
-        orders.insert_events(
-            connection,
-            pd.DataFrame(
+        connection.execute(
+            sa.insert(EVENTS),
+            [
                 {
-                    "order_id": placed["id"],
+                    "order_id": row.id,
+                    "at": now,
+                    "actor": "engine",
                     "kind": "dispatched",
-                    "detail": "to " + placed["to_agent"],
+                    "detail": f"to {chosen[row.id]}",
                 }
-            ).assign(at=now, actor="engine"),
+                for row in placed
+            ],
         )
         # A reopened order may have been on a list today already: it is listed once.
+        ids = [row.id for row in placed]
         connection.execute(
-            sa.delete(LIST_ITEMS).where(
-                LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id.in_([int(i) for i in placed["id"]])
-            )
+            sa.delete(LIST_ITEMS).where(LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id.in_(ids))
         )
-        orders.insert_list_items(
-            connection,
-            pd.DataFrame(
+        connection.execute(
+            sa.insert(LIST_ITEMS),
+            [
                 {
-                    "order_id": placed["id"],
-                    "agent_id": placed["to_agent"],
-                    "campaign": placed["campaign"],
+                    "day": day,
+                    "order_id": row.id,
+                    "agent_id": chosen[row.id],
+                    "campaign": row.campaign,
+                    "new": True,
                 }
-            ).assign(day=day, new=True),
+                for row in placed
+            ],
         )
-        warnings = _render(config, engine, connection, placed, roster)
+        warnings = _render(config, engine, connection, placed, chosen, roster)
         return Dispatched(len(placed), warnings)
 
 
-def _customers(
-    config: Config, engine: sa.Engine, tickets: Sequence[Ticket]
-) -> tuple[str | None, pd.DataFrame]:
+def _assign(
+    connection: sa.Connection, rows: Sequence[Any], chosen: dict[int, str], day: dt.date
+) -> list[Any]:
+    """ROWS to their CHOSEN agents, each where it is still at the version read (one statement
+    a version, not one an agent): the rows changed."""
+    changed: set[int] = set()
+    by_version: dict[int, list[int]] = {}
+    for row in rows:
+        by_version.setdefault(row.version, []).append(row.id)
+    for version, ids in by_version.items():
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            agent = sa.case({i: chosen[i] for i in part}, value=ORDERS.c.id)
+            result = connection.execute(
+                sa.update(ORDERS)
+                .where(ORDERS.c.id.in_(part), ORDERS.c.version == version)
+                .values(
+                    agent_id=agent,
+                    owner_id=sa.func.coalesce(ORDERS.c.owner_id, agent),
+                    state="assigned",
+                    assigned_on=day,
+                    **BUMP,
+                )
+                .returning(ORDERS.c.id)
+            )
+            changed.update(result.scalars())
+    return [row for row in rows if row.id in changed]
+
+
+@dataclass(frozen=True)
+class Customers:
+    """The latest extract's rows of a batch's lines, by line id and by phone."""
+
+    month: str | None
+    by_line: dict[str, dict[str, Any]]
+    by_phone: dict[str, dict[str, Any]]
+
+    def of(self, ticket: Ticket) -> dict[str, Any] | None:
+        """The billing row of TICKET's line (or, without a line id, of its phone)."""
+        if ticket.line_id:
+            return self.by_line.get(ticket.line_id)
+        return self.by_phone.get(ticket.phone) if ticket.phone else None
+
+
+def _customers(config: Config, engine: sa.Engine, tickets: Sequence[Ticket]) -> Customers:
     """The latest extract's month and its rows of the tickets' lines and phones."""
     months = snapshots.loaded_months(engine)
     if not months:  # no extract loaded yet: tickets still come in, without billing data
-        return None, pd.DataFrame(columns=[LINE_ID, PHONE])
-    month = months[-1]
+        return Customers(None, {}, {})
     lines = {t.line_id for t in tickets if t.line_id}
     phones = {t.phone for t in tickets if t.phone and not t.line_id}
-    found = snapshots.load_matching(config, engine, month, lines, phones)
-    return month, found if found is not None else pd.DataFrame(columns=[LINE_ID, PHONE])
+    found = snapshots.load_matching(config, engine, months[-1], lines, phones)
+    rows = _rows(found)
+    return Customers(
+        months[-1],
+        {row[LINE_ID]: row for row in rows},
+        {row[PHONE]: row for row in rows if row[PHONE]},
+    )
 
 
-def _found(customers: pd.DataFrame, ticket: Ticket) -> dict[str, Any] | None:
-    """The billing row of TICKET's line (or, without a line id, of its phone)."""
-    if customers.empty:
-        return None
-    column, value = (LINE_ID, ticket.line_id) if ticket.line_id else (PHONE, ticket.phone)
-    match = customers[customers[column] == value]
-    if match.empty:
-        return None
-    row = match.iloc[0]
-    return _plain(row)
+def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """FRAME's rows as dicts of plain values, None for missing ones."""
+    if frame is None or frame.empty:
+        return []
+    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
 
 
 def _insert_tickets(
@@ -338,8 +375,7 @@ def _write_orders(
     tickets: Sequence[Ticket],
     indexes: list[int],
     ticket_ids: dict[tuple[str, str], int],
-    month: str | None,
-    customers: pd.DataFrame,
+    customers: Customers,
     now: dt.datetime,
 ) -> dict[tuple[str, str], int]:
     """One open work order for each new ticket, due by its type's deadline from receipt; the
@@ -348,14 +384,14 @@ def _write_orders(
     for index in indexes:
         ticket = tickets[index]
         kind = config.settings.tickets[ticket.type]
-        customer = _found(customers, ticket) or {}
+        customer = customers.of(ticket) or {}
         values.append(
             {
                 "campaign": ticket.type,
                 "channel": "call",
                 "line_id": ticket.line_id or customer.get(LINE_ID) or ticket.phone,
                 "phone": ticket.phone or customer.get(PHONE),
-                "month": month or f"{ticket.received_at.astimezone(config.tz):%Y-%m}",
+                "month": customers.month or f"{ticket.received_at.astimezone(config.tz):%Y-%m}",
                 "state": "open",
                 "department": ticket.department,
                 "value": customer.get("monthly_spend"),
@@ -408,62 +444,62 @@ def _render(
     config: Config,
     engine: sa.Engine,
     connection: sa.Connection,
-    placed: pd.DataFrame,
+    placed: Sequence[Any],
+    chosen: dict[int, str],
     roster: pd.DataFrame,
 ) -> list[str]:
-    """The script of each dispatched order (id, campaign, line_id, to_agent) whose type names
-    one, for its agent: the customer's billing data of the order's month and the ticket's own
-    fields. A script that fails leaves the ticket's text, and says why."""
+    """The script of each dispatched order whose type names one, for its CHOSEN agent: the
+    customer's billing data of the order's month and the ticket's own fields. A script that
+    fails leaves the ticket's text, and says why."""
     kinds = config.settings.tickets
-    placed = placed[[kind in kinds and bool(kinds[kind].script) for kind in placed["campaign"]]]
-    if placed.empty:
+    placed = [row for row in placed if row.campaign in kinds and kinds[row.campaign].script]
+    if not placed:
         return []
-    about = orders.frame(
-        connection,
-        sa.select(ORDERS.c.id, ORDERS.c.month, ORDERS.c.phone, *_TICKET_FIELDS)
-        .join(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
-        .where(ORDERS.c.id.in_([int(i) for i in placed["id"]])),
-    ).set_index("id")
-    people = roster.set_index("agent_id")
-    scripts = Scripts(config.workspace / "scripts")
-    changes, warnings = [], []
-    for month, rows in placed.assign(month=about.loc[placed["id"], "month"].to_numpy()).groupby(
-        "month"
-    ):
-        found = snapshots.load_lines(config, engine, str(month), set(rows["line_id"]))
-        customers = (
-            found.drop_duplicates(LINE_ID).set_index(LINE_ID)
-            if found is not None
-            else pd.DataFrame()
+    about = {
+        row.id: row
+        for row in connection.execute(
+            sa.select(ORDERS.c.id, ORDERS.c.month, ORDERS.c.phone, *_TICKET_FIELDS)
+            .join(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
+            .where(ORDERS.c.id.in_([row.id for row in placed]))
         )
-        for row in rows.itertuples():
-            ticket = about.loc[row.id]
-            kind = kinds[row.campaign]
-            customer = _plain(customers.loc[row.line_id]) if row.line_id in customers.index else {}
-            customer.setdefault(LINE_ID, row.line_id)
-            customer.setdefault(PHONE, ticket["phone"])
-            agent = people.loc[row.to_agent]
-            context = {
-                "customer": customer,
-                "prev": {},
-                "agent": {"agent_id": row.to_agent, "name": agent["name"], "team": agent["team"]},
-                "campaign": {"name": row.campaign, "title": kind.title, "channel": "call"},
-                "ticket": {
-                    "external_id": ticket["external_id"],
-                    "source": ticket["source"],
-                    "type": row.campaign,
-                    "text": ticket["ticket_text"],
-                    "received_at": ticket["received_at"].astimezone(config.tz),
-                    "department": ticket["department"],
-                },
-            }
-            assert kind.script
-            try:
-                text = scripts.render(kind.script, context)
-            except ScriptError as exc:
-                warnings.append(f"ticket {ticket['external_id']}: {exc.message}")
-                continue
-            changes.append({"order": int(row.id), "text": text, "v": scripts.version(kind.script)})
+    }
+    people = {p["agent_id"]: p for p in roster[["agent_id", "name", "team"]].to_dict("records")}
+    customers: dict[tuple[str, str], dict[str, Any]] = {}
+    for month in {about[row.id].month for row in placed}:
+        lines = {row.line_id for row in placed if about[row.id].month == month}
+        found = snapshots.load_lines(config, engine, month, lines)
+        customers |= {(month, r[LINE_ID]): r for r in _rows(found)}
+    scripts = _scripts(config.workspace / "scripts")
+    versions: dict[str, str] = {}
+    changes, warnings = [], []
+    for row in placed:
+        ticket, kind = about[row.id], kinds[row.campaign]
+        assert kind.script
+        customer = dict(customers.get((ticket.month, row.line_id), {}))
+        customer.setdefault(LINE_ID, row.line_id)
+        customer.setdefault(PHONE, ticket.phone)
+        context = {
+            "customer": customer,
+            "prev": {},
+            "agent": people[chosen[row.id]],
+            "campaign": {"name": row.campaign, "title": kind.title, "channel": "call"},
+            "ticket": {
+                "external_id": ticket.external_id,
+                "source": ticket.source,
+                "type": row.campaign,
+                "text": ticket.ticket_text,
+                "received_at": ticket.received_at.astimezone(config.tz),
+                "department": ticket.department,
+            },
+        }
+        try:
+            text = scripts.render(kind.script, context)
+        except ScriptError as exc:
+            warnings.append(f"ticket {ticket.external_id}: {exc.message}")
+            continue
+        if kind.script not in versions:
+            versions[kind.script] = scripts.version(kind.script)
+        changes.append({"order": row.id, "text": text, "v": versions[kind.script]})
     if changes:
         connection.execute(
             sa.update(ORDERS)
@@ -472,6 +508,12 @@ def _render(
             changes,
         )
     return warnings
+
+
+@cache
+def _scripts(folder: Path) -> Scripts:
+    """The workspace's scripts, kept: a template is loaded once, and again when it changes."""
+    return Scripts(folder)
 
 
 _TICKET_FIELDS = (
@@ -483,11 +525,7 @@ _TICKET_FIELDS = (
 )
 
 
-def _plain(row: pd.Series) -> dict[str, Any]:
-    return {name: (None if pd.isna(value) else value) for name, value in row.items()}
-
-
-def _line_owners(connection: sa.Connection, lines: pd.Series) -> dict[str, str]:
+def _line_owners(connection: sa.Connection, lines: list[str]) -> dict[str, str]:
     """The agent who took each line's latest earlier ticket: the customer's first agent."""
     owners: dict[str, str] = {}
     unique = list(dict.fromkeys(lines))
