@@ -81,7 +81,9 @@ def reply(
             orders.log(connection, order_id, now, actor, "sent_back", None, reason or note)
             recall = _recall(config, connection, order, result, reason or note, now, actor)
         else:
-            if result != "needs_customer":
+            if result == "needs_customer":  # still the department's, but changed: no undo
+                connection.execute(sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**BUMP))
+            else:
                 _close(connection, order, now, result)
             recall = _recall(config, connection, order, result, reason or note, now, actor)
     return Replied(order_id, result, recall, forwarded)

@@ -5,10 +5,15 @@ a supervisor reopens; a late outcome is marked late."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
 
+from outbound.config import load_config
+from outbound.errors import UserError
+from outbound.orders import undo
+from outbound.store.db import open_database
 from tests.e2e.conftest import Center
 from tests.e2e.test_ticket_intake import HEADER, SCRIPT, TICKET_TYPES
 
@@ -277,3 +282,17 @@ def test_needing_the_customer_keeps_the_department_on_it_and_asks_the_first_agen
         "网络部",
     )
     assert "only a 'not ours' reply forwards the order" in err
+
+
+def test_an_escalation_a_department_answered_can_no_longer_be_undone(center: Center) -> None:
+    call = the_ticket(center)[0]
+    out = ok(center, "outcome", str(call["id"]), "--code", "escalate", "--agent", call["agent"])
+    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
+    ok(center, "reply", follow_up, "--department", "装维部", "--result", "needs_customer")
+    config = load_config(center.folder)
+    engine = open_database(config.database_url)
+    moment = dt.datetime(2026, 11, 2, 10, 1, tzinfo=config.tz)
+    with pytest.raises(UserError) as refused_undo:
+        undo.undo(engine, call["id"], moment, config.tz, by=call["agent"])
+    engine.dispose()
+    assert refused_undo.value.code == "undo_follow_up_taken"
