@@ -167,10 +167,13 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     open_work = orders.open_work(connection)
     todays = _todays_existing(open_work.iloc[:0] if inputs.backfill else open_work, end_of_day)
     # Work of a campaign that has ended or gone stays open for supervisors, off the lists;
-    # tickets' work stays on them.
+    # tickets' work stays on them, once dispatched: a ticket that came in the night waits for
+    # the opening of calling hours, when it is dispatched with its script.
     kinds = config.settings.tickets
-    listed = [c.name for c in inputs.campaigns] + list(kinds)
-    running = todays["campaign"].isin(listed).to_numpy(dtype=bool)
+    ticket = todays["campaign"].isin(list(kinds)).to_numpy(dtype=bool)
+    undispatched = ticket & todays["owner_id"].isna().to_numpy(dtype=bool)
+    campaign = todays["campaign"].isin([c.name for c in inputs.campaigns]).to_numpy(dtype=bool)
+    running = campaign | (ticket & ~undispatched)
     existing = todays[running].reset_index(drop=True)
     calls, messages = _plan(connection, inputs, result)
     work = pd.concat(
@@ -187,7 +190,7 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
         plan["created"] = created.get(plan["campaign"], 0)
     away = set(agents.loc[agents["absent"], "agent_id"])
     result.existing, carried = _update_existing(connection, assignment, existing, away, day, now)
-    result.existing["of_ended_campaigns"] = int((~running).sum())
+    result.existing["of_ended_campaigns"] = int((~running & ~undispatched).sum())
     _rerender_moved(connection, inputs, assignment, existing[existing["id"].isin(carried)], agents)
     result.unassigned = _unassigned(assignment, existing)
     return result

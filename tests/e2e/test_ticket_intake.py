@@ -129,10 +129,28 @@ def test_a_ticket_outside_calling_hours_waits_for_their_opening(center: Center) 
     waiting = ticket_orders(center, "complaint", now="2026-11-02 22:45")[0]
     assert (waiting["state"], waiting["agent"]) == ("open", None)
 
+    center.ok("run", "--date", "2026-11-03", now="2026-11-03 07:30")  # before the opening
+    assert ticket_orders(center, "complaint", now="2026-11-03 07:30")[0]["state"] == "open"
     center.ok("tickets", "dispatch", now="2026-11-03 08:00")
     taken = ticket_orders(center, "complaint", now="2026-11-03 08:00")[0]
     assert taken["state"] == "assigned" and taken["agent"]
-    assert taken["id"] in {c["item"] for c in center.calls(taken["agent"], "2026-11-03")}
+    listed = {c["item"]: c for c in center.calls(taken["agent"], "2026-11-03")}
+    assert "工单CRM-9" in listed[taken["id"]]["script"]
+
+
+def test_a_ticket_not_reached_today_stays_with_its_agent_on_tomorrows_list(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", "2026-11-02", now="2026-11-02 07:30")
+    path = write(center.folder, "day.csv", [complaint("5", "QY0000000001", "09:00")])
+    center.ok("tickets", "import", str(path), now=NOW)
+    today = ticket_orders(center, "complaint")[0]
+    center.ok("outcome", str(today["id"]), "--code", "no_answer", now="2026-11-02 11:00")
+    center.ok("run", "--date", "2026-11-03", now="2026-11-03 07:30")
+    tomorrow = ticket_orders(center, "complaint", now="2026-11-03 07:30")[0]
+    assert (tomorrow["state"], tomorrow["agent"]) == ("assigned", today["agent"])
+    listed = {c["item"]: c for c in center.calls(today["agent"], "2026-11-03")}
+    assert "工单CRM-5" in listed[today["id"]]["script"]
 
 
 def test_the_customers_next_ticket_goes_to_the_agent_who_took_the_first(center: Center) -> None:
