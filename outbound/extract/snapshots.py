@@ -46,7 +46,7 @@ def month_end(month: str) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def current_import(engine: sa.Engine, month: str) -> ExtractImport | None:
+def current_import(engine: sa.Engine | sa.Connection, month: str) -> ExtractImport | None:
     with Session(engine) as session:
         return session.scalars(
             sa.select(ExtractImport).where(
@@ -114,7 +114,7 @@ def load_month(
 
 
 def load_lines(
-    config: Config, engine: sa.Engine, month: str, line_ids: Collection[str]
+    config: Config, engine: sa.Engine | sa.Connection, month: str, line_ids: Collection[str]
 ) -> pd.DataFrame | None:
     """The rows of LINE_IDS in the month's current snapshot, or None when it is not loaded:
     filtered before they become a frame, so that one line of a large month reads fast."""
@@ -123,7 +123,7 @@ def load_lines(
 
 def load_matching(
     config: Config,
-    engine: sa.Engine,
+    engine: sa.Engine | sa.Connection,
     month: str,
     line_ids: Collection[str],
     phones: Collection[str],
@@ -173,7 +173,7 @@ def _whole_snapshot(path: Path) -> pa.Table:
     return feather.read_table(path, memory_map=True)
 
 
-def _snapshot_path(config: Config, engine: sa.Engine, month: str) -> Path | None:
+def _snapshot_path(config: Config, engine: sa.Engine | sa.Connection, month: str) -> Path | None:
     """Where the month's current snapshot is, once checked to be there and to fit config.toml;
     None when the month is not loaded."""
     entry = current_import(engine, month)

@@ -224,7 +224,7 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
                 for row in placed
             ],
         )
-        warnings = _render(config, engine, connection, placed, chosen, roster)
+        warnings = render_scripts(config, connection, placed, chosen, roster)
         return Dispatched(len(placed), warnings)
 
 
@@ -440,17 +440,17 @@ def _log_received(
     )
 
 
-def _render(
+def render_scripts(
     config: Config,
-    engine: sa.Engine,
     connection: sa.Connection,
     placed: Sequence[Any],
     chosen: dict[int, str],
     roster: pd.DataFrame,
 ) -> list[str]:
-    """The script of each dispatched order whose type names one, for its CHOSEN agent: the
-    customer's billing data of the order's month and the ticket's own fields. A script that
-    fails leaves the ticket's text, and says why."""
+    """The script of each ticket's order of PLACED (rows with id, campaign and line_id) whose
+    type names one, for its CHOSEN agent of ROSTER: the customer's billing data of the order's
+    month and the ticket's own fields. A script that fails leaves the text as it was, and
+    says why."""
     kinds = config.settings.tickets
     placed = [row for row in placed if row.campaign in kinds and kinds[row.campaign].script]
     if not placed:
@@ -467,7 +467,7 @@ def _render(
     customers: dict[tuple[str, str], dict[str, Any]] = {}
     for month in {about[row.id].month for row in placed}:
         lines = {row.line_id for row in placed if about[row.id].month == month}
-        found = snapshots.load_lines(config, engine, month, lines)
+        found = snapshots.load_lines(config, connection, month, lines)
         customers |= {(month, r[LINE_ID]): r for r in _rows(found)}
     scripts = _scripts(config.workspace / "scripts")
     versions: dict[str, str] = {}

@@ -17,7 +17,7 @@ from outbound.contact import policy, suppression
 from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.messages import outbox, sms
-from outbound.orders import deadlines
+from outbound.orders import deadlines, intake
 from outbound.orders.scripts import Texts, render
 from outbound.plan import segments
 from outbound.plan.assignment import Assignment, CampaignQuota, assign
@@ -580,12 +580,18 @@ def _rerender_moved(
     agents: pd.DataFrame,
 ) -> None:
     """A script moved to another agent is rendered again for them (it says who is calling),
-    where its campaign still runs and its line is in this month's extract."""
+    where its campaign still runs and its line is in this month's extract, and a ticket's
+    wherever its line is."""
     if existing.empty:
         return
     moved = assignment.assigned[assignment.assigned["basis"] != "owner"]
     moved = moved[moved["item"].str.startswith("o")].rename(columns={"agent_id": "to_agent"})
     orders_moved = existing.assign(item="o" + existing["id"].astype(str)).merge(moved, on="item")
+    tickets = orders_moved[orders_moved["ticket_id"].notna()]
+    if len(tickets):
+        chosen = dict(zip(tickets["id"].astype(int), tickets["to_agent"], strict=True))
+        rows = list(tickets.astype({"id": int}).itertuples())
+        intake.render_scripts(inputs.config, connection, rows, chosen, agents)
     current = inputs.months.current
     orders_moved = orders_moved[
         (orders_moved["month"] == inputs.months.month)

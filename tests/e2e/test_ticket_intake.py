@@ -203,3 +203,20 @@ def test_check_reads_ticket_scripts_with_the_ticket_and_names_a_wrong_field(
     script.write_text("{{ tickets.text }}\n", encoding="utf-8")
     err = center.refused("check")
     assert "unknown variable 'tickets'" in err and "did you mean 'ticket'" in err.lower()
+
+
+def test_an_absent_agents_ticket_moves_with_its_script_said_by_the_colleague(
+    center: Center,
+) -> None:
+    center.ok("run", "--date", "2026-11-02", now="2026-11-02 07:30")
+    path = write(center.folder, "day.csv", [complaint("6", "QY0000000001", "09:00")])
+    center.ok("tickets", "import", str(path), now=NOW)
+    today = ticket_orders(center, "complaint")[0]
+    center.ok("outcome", str(today["id"]), "--code", "no_answer", now="2026-11-02 11:00")
+    center.ok("agents", "absent", today["agent"], "--date", "2026-11-03", now=NOW)
+    center.ok("run", "--date", "2026-11-03", now="2026-11-03 07:30")
+    moved = ticket_orders(center, "complaint", now="2026-11-03 07:30")[0]
+    assert moved["agent"] not in (None, today["agent"])
+    roster = {a["agent_id"]: a["name"] for a in center.json("agents", "list", now=NOW)["agents"]}
+    script = {c["item"]: c for c in center.calls(moved["agent"], "2026-11-03")}[moved["id"]]
+    assert f"我是{roster[moved['agent']]}（{moved['agent']}）" in script["script"]
