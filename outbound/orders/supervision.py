@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 
 from outbound.config import Config, Disposition
 from outbound.errors import UserError
-from outbound.orders import scripts, worklists
+from outbound.orders import intake, scripts, worklists
 from outbound.staff import agents
 from outbound.store import orders
 from outbound.store.models import Absence, Agent
@@ -101,6 +102,17 @@ def reassign(
         connection.execute(
             sa.update(ORDERS).where(ORDERS.c.id == order_id).values(**changes, **BUMP)
         )
+        if order["ticket_id"] is not None:
+            moving = SimpleNamespace(
+                id=order_id, campaign=order["campaign"], line_id=order["line_id"]
+            )
+            intake.render_scripts(
+                config,
+                connection,
+                [moving],
+                {order_id: to_agent},
+                agents.roster_on(connection, today),
+            )
         moved = f"from {order['agent_id'] or 'nobody'} to {to_agent}"
         orders.log(connection, order_id, now, by, "reassigned", None, moved)
     return Reassigned(order_id, order["agent_id"], to_agent, changes.get("state", order["state"]))

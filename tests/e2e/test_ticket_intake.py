@@ -220,3 +220,14 @@ def test_an_absent_agents_ticket_moves_with_its_script_said_by_the_colleague(
     roster = {a["agent_id"]: a["name"] for a in center.json("agents", "list", now=NOW)["agents"]}
     script = {c["item"]: c for c in center.calls(moved["agent"], "2026-11-03")}[moved["id"]]
     assert f"我是{roster[moved['agent']]}（{moved['agent']}）" in script["script"]
+
+
+def test_a_ticket_reassigned_by_a_supervisor_is_said_by_its_new_agent(center: Center) -> None:
+    path = write(center.folder, "day.csv", [complaint("7", "QY0000000001", "09:00")])
+    center.ok("tickets", "import", str(path), now=NOW)
+    taken = ticket_orders(center, "complaint")[0]
+    other = "A02" if taken["agent"] != "A02" else "A03"
+    center.ok("reassign", str(taken["id"]), "--to", other, now=NOW)
+    roster = {a["agent_id"]: a["name"] for a in center.json("agents", "list", now=NOW)["agents"]}
+    script = {c["item"]: c for c in center.calls(other, "2026-11-02")}[taken["id"]]["script"]
+    assert f"我是{roster[other]}（{other}）" in script
