@@ -132,13 +132,15 @@ def _escalate_up(
     head_after_hours more, to the department's head. The events of the steps taken."""
     rows = []
     for order in late.itertuples():
-        supervisor = f"supervisor {order.supervisor}" if order.supervisor else "supervisors"
-        step = supervisor
+        # escalated_to names the role and whom, for pages to say in their language.
+        step, said = f"supervisor:{order.supervisor or ''}", (
+            f"supervisor {order.supervisor}" if order.supervisor else "the supervisors"
+        )
         known = departments.get(order.department) if order.channel == "followup" else None
         if known and known.head:
             overdue_by = pd.Timestamp(now) - due_at[order.Index]
             if overdue_by >= pd.Timedelta(hours=known.head_after_hours):
-                step = f"{order.department} head {known.head}"
+                step, said = f"head:{known.head}", f"{order.department} head {known.head}"
         if order.escalated_to == step:
             continue
         changed = connection.execute(
@@ -151,5 +153,5 @@ def _escalate_up(
             .values(escalated_to=step, **BUMP)
         )
         if changed.rowcount:
-            rows.append({"order_id": order.id, "kind": "escalated_up", "detail": f"to {step}"})
+            rows.append({"order_id": order.id, "kind": "escalated_up", "detail": f"to {said}"})
     return pd.DataFrame(rows, columns=["order_id", "kind", "detail"])

@@ -191,7 +191,8 @@ class WorkOrder(Base):
     # The ticket the order works on (its type is the order's campaign), if it came from one.
     ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # Past its deadline, an order of a ticket stays open and goes up: to the supervisor, then
-    # to the department's head; this names the last one it reached.
+    # to the department's head; this names the last one it reached ("supervisor:S01",
+    # "head:zhang.wei").
     escalated_to: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (

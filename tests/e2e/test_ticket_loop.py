@@ -157,13 +157,13 @@ def test_a_follow_up_past_its_deadline_goes_up_and_stays_open(center: Center) ->
 
     ok(center, "run", "--date", "2026-11-04", now="2026-11-04 11:00")
     late = order(center, follow_up, now="2026-11-04 11:00")
-    assert late["state"] == "open" and late["escalated_to"] == "supervisor S01"
+    assert late["state"] == "open" and late["escalated_to"] == "supervisor:S01"
     overdue = center.json("orders", "--type", "complaint", "--overdue", now="2026-11-04 11:00")
     assert follow_up in [o["id"] for o in overdue["orders"]]
 
     ok(center, "run", "--date", "2026-11-05", now="2026-11-05 10:30")
     later = order(center, follow_up, now="2026-11-05 10:30")
-    assert later["state"] == "open" and later["escalated_to"] == "装维部 head zhuangwei.head"
+    assert later["state"] == "open" and later["escalated_to"] == "head:zhuangwei.head"
     kinds = [e["name"] for e in history(center, follow_up)]
     assert kinds.count("超时升级") == 2 and "超时关闭" not in kinds
 

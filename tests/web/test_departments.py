@@ -143,3 +143,13 @@ def test_the_supervisor_reads_the_months_tickets_in_chinese_and_reopens_an_order
     assert again.status_code == 409 and f"工单 {follow_up} 还没有结束" in again.text
     mine = people.api("zhuangwei").get(people.url + "/api/department/orders").json()
     assert [(o["id"], o["state"]) for o in mine] == [(follow_up, "open")]
+
+
+def test_an_overdue_order_shows_on_the_department_page_whom_it_went_up_to(
+    people: Site,
+) -> None:
+    follow_up = escalated(people)
+    people.center.ok("run", "--date", "2026-11-04", now="2026-11-04 11:00")
+    page = people.login("zhuangwei").page("/department")
+    row = page.text.split(f'id="order-{follow_up}"', 1)[1].split("</tr>", 1)[0]
+    assert "已升级至班长 S0" in row
