@@ -247,9 +247,10 @@ def sample_command(ctx: click.Context, lines: int, folder: Path) -> None:
 @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default="data")
 @click.pass_obj
 def sample_work_command(app: App, first: dt.datetime, last: dt.datetime, folder: Path) -> None:
-    """Work the sample's month day by day (the daily run, messages sent dry-run, agents
-    recording seeded outcomes), then write the next month's extract into FOLDER with the
-    campaigns' planted effects (outbound/sample/effects.py), for engine report --month."""
+    """Work the sample's month day by day (the daily run, messages sent dry-run, tickets taken
+    in as they arrive, agents recording seeded outcomes, departments answering), then write the
+    next month's extract into FOLDER with the campaigns' planted effects
+    (outbound/sample/effects.py), for engine report --month."""
     from outbound.errors import UserError
     from outbound.sample.effects import write_next_extract
     from outbound.sample.work import work
@@ -260,7 +261,8 @@ def sample_work_command(app: App, first: dt.datetime, last: dt.datetime, folder:
         counts = ", ".join(f"{n} {category}" for category, n in sorted(day.outcomes.items()))
         click.echo(
             f"{day.day}: {'ran' if day.ran else 'had run'} on the {day.month} extract; "
-            f"outcomes {counts or 'none due'}; {day.sent} messages sent"
+            f"outcomes {counts or 'none due'}; {day.sent} messages sent; "
+            f"{day.tickets} tickets taken in"
         )
     path = write_next_extract(app.config, app.engine, _in_workspace(app, folder))
     click.echo(f"next month: {path}")

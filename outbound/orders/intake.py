@@ -207,10 +207,7 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
             ],
         )
         # A reopened order may have been on a list today already: it is listed once.
-        ids = [row.id for row in placed]
-        connection.execute(
-            sa.delete(LIST_ITEMS).where(LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id.in_(ids))
-        )
+        orders.relist(connection, day, [row.id for row in placed])
         connection.execute(
             sa.insert(LIST_ITEMS),
             [

@@ -519,6 +519,9 @@ def _update_existing(
         by="to_agent",
     )
     taken = taken[taken["id"].isin(changed)]
+    # A ticket dispatched, or a re-callback a department's reply opened, before the run is on
+    # today's list already: listed once, new as it came, with whoever has it now.
+    listed_new = orders.relist(connection, day, [int(i) for i in taken["id"]])
     orders.insert_list_items(
         connection,
         pd.DataFrame(
@@ -527,7 +530,7 @@ def _update_existing(
                 "order_id": taken["id"],
                 "agent_id": taken["to_agent"],
                 "campaign": taken["campaign"],
-                "new": False,
+                "new": taken["id"].map(listed_new).fillna(False).astype(bool),
             }
         ),
     )

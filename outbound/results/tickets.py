@@ -1,6 +1,7 @@
 """How the tickets of a month were served: per type and source, how soon the customer was
-first called after the receipt (median, p90) and the share closed within the type's limit
-(the 72-hour rate of complaints); per department, how soon it replied and how often on time;
+first called after the receipt (median, p90) and the share whose whole loop (the call, the
+department's work, the re-callback) closed within the type's limit, the customer served (the
+72-hour rate of complaints); per department, how soon it replied and how often on time;
 the re-callbacks a department's reply brought and how they ended; reopened, re-escalated and
 overdue orders."""
 
@@ -19,6 +20,8 @@ from outbound.store import orders
 from outbound.store.orders import EVENTS, ORDERS, TICKETS
 
 HOUR = pd.Timedelta(hours=1)
+# Orders that closed without serving the customer.
+UNSERVED = ("unreached", "expired")
 
 
 @dataclass(frozen=True)
@@ -65,16 +68,24 @@ def measure(config: Config, connection: sa.Connection, month: str) -> TicketRepo
     received = orders.frame(
         connection,
         sa.select(
-            TICKETS.c.id.label("ticket_id"),
-            TICKETS.c.type,
-            TICKETS.c.source,
-            TICKETS.c.received_at,
-            ORDERS.c.state,
-            ORDERS.c.closed_at,
-            ORDERS.c.result,
+            TICKETS.c.id.label("ticket_id"), TICKETS.c.type, TICKETS.c.source, TICKETS.c.received_at
+        ).where(TICKETS.c.received_at >= start, TICKETS.c.received_at < end),
+    )
+    # The ticket's loop: every order it brought (the call, follow-ups, re-callbacks).
+    still_open = ORDERS.c.state.in_(orders.OPEN_STATES)
+    unserved = ORDERS.c.result.in_(UNSERVED) | still_open
+    loops = orders.frame(
+        connection,
+        sa.select(
+            ORDERS.c.ticket_id,
+            sa.func.count().label("orders"),
+            sa.func.sum(sa.case((unserved, 1), else_=0)).label("unserved"),
+            sa.func.sum(sa.case((still_open, 1), else_=0)).label("still_open"),
+            sa.func.max(ORDERS.c.closed_at).label("closed_at"),
         )
-        .outerjoin(ORDERS, ORDERS.c.id == TICKETS.c.order_id)
-        .where(TICKETS.c.received_at >= start, TICKETS.c.received_at < end),
+        .join(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
+        .where(TICKETS.c.received_at >= start, TICKETS.c.received_at < end)
+        .group_by(ORDERS.c.ticket_id),
     )
     contacts = orders.frame(
         connection,
@@ -92,7 +103,12 @@ def measure(config: Config, connection: sa.Connection, month: str) -> TicketRepo
     window = (start, end)
     return TicketReport(
         month,
-        _types(config, received.merge(contacts, on="ticket_id", how="left")),
+        _types(
+            config,
+            received.merge(loops, on="ticket_id", how="left").merge(
+                contacts, on="ticket_id", how="left"
+            ),
+        ),
         _departments(connection, window),
         _recalls(connection, window),
         _loop(connection, window),
@@ -120,12 +136,18 @@ def _types(config: Config, tickets: pd.DataFrame) -> pd.DataFrame:
         {name: kind.deadline_hours for name, kind in config.settings.tickets.items()}
     )
     closed = pd.to_datetime(tickets["closed_at"], utc=True)
+    # Within the limit: the whole loop closed by then with the customer served (reached, the
+    # department's work confirmed), not given up as unreached or expired.
+    within = (
+        tickets["orders"].fillna(0).gt(0)
+        & tickets["unserved"].fillna(1).eq(0)
+        & ((closed - received) / HOUR <= limit).fillna(False).astype(bool)
+    )
     tickets = tickets.assign(
         wait=(pd.to_datetime(tickets["first_contact"], utc=True) - received) / HOUR,
         limit_hours=limit,
-        within=(tickets["state"] == "done")
-        & ((closed - received) / HOUR <= limit).fillna(False).astype(bool),
-        still_open=tickets["state"].isin(orders.OPEN_STATES),
+        within=within.astype(bool),
+        still_open=tickets["still_open"].fillna(0).gt(0),
     )
     parts = (
         [tickets.assign(source="all"), tickets]

@@ -43,6 +43,18 @@ def insert_list_items(connection: sa.Connection, items: pd.DataFrame) -> None:
     insert_frame(connection, LIST_ITEMS, items.reindex(columns=columns))
 
 
+def relist(connection: sa.Connection, day: dt.date, order_ids: list[int]) -> dict[int, bool]:
+    """Take ORDER_IDS off DAY's lists, to be listed again: whether each was new there."""
+    was: dict[int, bool] = {}
+    for start in range(0, len(order_ids), 1000):
+        chunk = order_ids[start : start + 1000]
+        where = sa.and_(LIST_ITEMS.c.day == day, LIST_ITEMS.c.order_id.in_(chunk))
+        query = sa.select(LIST_ITEMS.c.order_id, LIST_ITEMS.c.new).where(where)
+        was.update({int(order): bool(new) for order, new in connection.execute(query)})
+        connection.execute(sa.delete(LIST_ITEMS).where(where))
+    return was
+
+
 def log(
     connection: sa.Connection,
     order_id: int,

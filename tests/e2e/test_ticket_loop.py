@@ -296,3 +296,40 @@ def test_an_escalation_a_department_answered_can_no_longer_be_undone(center: Cen
         undo.undo(engine, call["id"], moment, config.tz, by=call["agent"])
     engine.dispose()
     assert refused_undo.value.code == "undo_follow_up_taken"
+
+
+def test_a_reply_before_the_days_run_leaves_the_run_whole_and_the_recall_listed_once(
+    center: Center,
+) -> None:
+    ok(center, "run", "--date", "2026-11-02", now="2026-11-02 07:30")
+    call = the_ticket(center)[0]
+    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
+    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
+    out = ok(
+        center,
+        "reply",
+        follow_up,
+        "--department",
+        "装维部",
+        "--result",
+        "fixed",
+        now="2026-11-03 07:00",
+    )
+    recall = int(out.split("re-callback ")[1].split()[0])
+    ok(center, "run", "--date", "2026-11-03", now="2026-11-03 07:30")
+    listed = [c["item"] for c in center.calls(call["agent"], "2026-11-03")]
+    assert listed.count(recall) == 1
+    report = center.json("report", "--date", "2026-11-03", now="2026-11-03 18:00")
+    assert sum(a["assigned"] for a in report["agents"]) == len(
+        {c["item"] for a in report["agents"] for c in center.calls(a["agent"], "2026-11-03")}
+    )
+
+
+def test_a_ticket_is_not_within_its_limit_while_its_re_callback_is_open(center: Center) -> None:
+    call = the_ticket(center)[0]
+    out = ok(center, "outcome", str(call["id"]), "--code", "escalate", now="2026-11-02 11:00")
+    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
+    ok(center, "reply", follow_up, "--department", "装维部", "--result", "fixed")
+    report = center.json("tickets", "report", "--month", "2026-11", now="2026-11-30 12:00")
+    (complaints,) = report["ticket_types"]
+    assert (complaints["within_limit"], complaints["still_open"]) == (0, 1)
