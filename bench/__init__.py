@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,3 +57,16 @@ def extracts(lines: int) -> tuple[Path, Path]:
             extract_frame(lines, "2026-10", seed=7, previous=first), october, encoding="utf-8"
         )
     return september, october
+
+
+def answering(server: subprocess.Popen[bytes], port: int, what: str) -> None:
+    """Wait up to a minute for SERVER to answer on PORT; else stop it and say WHAT failed."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{what} did not start")

@@ -30,7 +30,7 @@ import pika
 import requests
 import sqlalchemy as sa
 
-from bench import OUT, ROOT, extracts, postgres_schema
+from bench import OUT, ROOT, answering, extracts, postgres_schema
 from outbound.config import LINE_ID, Config, load_config
 from outbound.extract import snapshots
 from outbound.extract.imports import import_extract
@@ -141,15 +141,8 @@ def _serve(center: CallCenter) -> tuple[subprocess.Popen[bytes], int]:
             stdout=log,
             stderr=log,
         )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the web app did not start")
+    answering(server, port, "the web app")
+    return server, port
 
 
 def post(port: int, token: str, bodies: list[Body], clients: int) -> tuple[float, Counter[str]]:

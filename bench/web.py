@@ -29,7 +29,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from bench import OUT, ROOT, extracts
+from bench import OUT, ROOT, answering, extracts
 from outbound.config import load_config
 from outbound.extract.imports import import_extract
 from outbound.plan.daily import run_day
@@ -181,15 +181,8 @@ def _serve(folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ENGINE_DATABASE_URL": ""},
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("engine serve did not start")
+    answering(server, port, "engine serve")
+    return server, port
 
 
 def _row(name: str, result: Load, took: float) -> tuple[float, float]:

@@ -54,29 +54,31 @@ def rates(table: pd.DataFrame, title: str, say: Say, titles: Mapping[str, str]) 
 
 def funnel(steps: list[tuple[str, int]], title: str) -> str:
     """Horizontal bars, widest first: how many lines reached each step."""
-    figure = Figure(figsize=(6.0, 0.5 * len(steps) + 1.2))
-    axes = figure.subplots()
-    names = [name for name, _ in steps][::-1]
-    counts = [count for _, count in steps][::-1]
-    bars = axes.barh(names, counts, color="#0b62c4")
-    axes.bar_label(bars, labels=[f"{count:,}" for count in counts], padding=3)
-    axes.set_title(title)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_xlim(0, max(counts or [1]) * 1.15)
-    return _svg(figure)
+    counts = [count for _, count in steps]
+    labels = [f"{count:,}" for count in counts]
+    return _bars(steps, labels, title, "#0b62c4", max(counts or [1]) * 1.15)
 
 
 def shares(items: list[tuple[str, float]], title: str) -> str:
     """Horizontal bars on a scale of 0 to 100%: a share for each named item."""
+    return _bars(items, [f"{value:.1f}%" for _, value in items], title, "#1d7a3e", 115)
+
+
+def _bars(
+    items: list[tuple[str, float]] | list[tuple[str, int]],
+    labels: list[str],
+    title: str,
+    colour: str,
+    right: float,
+) -> str:
+    """A horizontal bar a named value, the first on top, each with its label."""
     figure = Figure(figsize=(6.0, 0.5 * len(items) + 1.2))
     axes = figure.subplots()
-    names = [name for name, _ in items][::-1]
-    values = [value for _, value in items][::-1]
-    bars = axes.barh(names, values, color="#1d7a3e")
-    axes.bar_label(bars, labels=[f"{value:.1f}%" for value in values], padding=3)
+    bars = axes.barh([name for name, _ in items][::-1], [v for _, v in items][::-1], color=colour)
+    axes.bar_label(bars, labels=labels[::-1], padding=3)
     axes.set_title(title)
-    axes.set_xlim(0, 115)
     axes.spines[["top", "right"]].set_visible(False)
+    axes.set_xlim(0, right)
     return _svg(figure)
 
 

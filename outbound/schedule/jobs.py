@@ -275,14 +275,8 @@ def _import_dropped(config: Config, engine: sa.Engine, path: Path) -> str:
         month = f"{found.group(1)}-{found.group(2)}"
         summary = import_extract(config, engine, path, month)
     except UserError as exc:
-        target = path.parent / "failed"
-        target.mkdir(exist_ok=True)
-        shutil.move(path, target / path.name)
-        (target / f"{path.name}.error.txt").write_text(f"{exc}\n", encoding="utf-8")
-        return f"{path.name}: failed ({exc})"
-    target = path.parent / "done"
-    target.mkdir(exist_ok=True)
-    shutil.move(path, target / path.name)
+        return _failed(path, exc)
+    _file_away(path, "done")
     return f"{path.name}: {summary.status} as {month}, {summary.rows_loaded} rows"
 
 
@@ -293,16 +287,25 @@ def _take_dropped_tickets(config: Config, engine: sa.Engine, path: Path, now: dt
     try:
         summary = intake.take_file(config, engine, path, now)
     except UserError as exc:
-        target = path.parent / "failed"
-        target.mkdir(exist_ok=True)
-        shutil.move(path, target / path.name)
-        (target / f"{path.name}.error.txt").write_text(f"{exc}\n", encoding="utf-8")
-        return f"{path.name}: failed ({exc})"
-    target = path.parent / "done"
-    target.mkdir(exist_ok=True)
-    shutil.move(path, target / path.name)
+        return _failed(path, exc)
+    target = _file_away(path, "done")
     if summary.problems:
         (target / f"{path.name}.refused.txt").write_text(
             "".join(f"{p.said(path.name)}\n" for p in summary.problems), encoding="utf-8"
         )
     return f"tickets/{path.name}: {summary.said()}"
+
+
+def _failed(path: Path, error: UserError) -> str:
+    """PATH set aside in failed/, the reason beside it."""
+    target = _file_away(path, "failed")
+    (target / f"{path.name}.error.txt").write_text(f"{error}\n", encoding="utf-8")
+    return f"{path.name}: failed ({error})"
+
+
+def _file_away(path: Path, where: str) -> Path:
+    """PATH moved into WHERE/ (done or failed) beside it; that folder."""
+    target = path.parent / where
+    target.mkdir(exist_ok=True)
+    shutil.move(path, target / path.name)
+    return target

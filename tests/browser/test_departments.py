@@ -8,42 +8,19 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from outbound.config import load_config
-from outbound.staff import users
-from outbound.store.db import open_database
 from tests.browser.conftest import shot
 from tests.browser.test_pages import PHONE, WORDS
-from tests.e2e.conftest import Center
-from tests.e2e.test_ticket_intake import SCRIPT, TICKET_TYPES
-from tests.e2e.test_ticket_loop import DEPARTMENTS
 from tests.language import english_runs
-from tests.web.conftest import PASSWORD, Site
+from tests.web.conftest import Site
+from tests.web.test_departments import center, people  # noqa: F401
+from tests.web.test_departments import escalated as escalate_a_ticket
 
 NOW = "2026-11-02 10:00"
 
 
 @pytest.fixture
-def center(new_center: Callable[[str], Center]) -> Center:
-    made = new_center(TICKET_TYPES + DEPARTMENTS)
-    (made.folder / "scripts" / "complaint_ticket.j2").write_text(SCRIPT, encoding="utf-8")
-    return made
-
-
-@pytest.fixture
-def escalated(site: Site) -> int:
-    engine = open_database(load_config(site.center.folder).database_url)
-    users.add(engine, "zhuangwei", "department", PASSWORD, site.clock(), "装维部")
-    engine.dispose()
-    path = site.center.folder / "tickets.csv"
-    path.write_text(
-        "external_id,source,type,line_id,received_at,text\n"
-        "CRM-1,crm,complaint,QY0000000001,2026-11-02 09:30,宽带晚上掉线\n",
-        encoding="utf-8",
-    )
-    site.center.ok("tickets", "import", str(path), now=NOW)
-    order = site.center.json("orders", "--type", "complaint", now=NOW)["orders"][0]["id"]
-    out = site.center.ok("outcome", str(order), "--code", "escalate", "--note", "光猫故障", now=NOW)
-    return int(out.rsplit("follow-up order ", 1)[1].split()[0])
+def escalated(people: Site) -> int:  # noqa: F811
+    return escalate_a_ticket(people)
 
 
 def clean(page: Page, path: str, errors: list[str]) -> str:
@@ -86,10 +63,6 @@ def test_the_supervisors_tickets_page_shows_its_chart_in_chinese(
     orders = site.center.json("orders", "--type", "complaint", now=NOW)["orders"]
     first = next(o["agent"] for o in orders if o["channel"] == "call")
     supervisor = "zhaozz" if first in ("A01", "A02", "A03") else "qianss"
-    if supervisor == "qianss":
-        engine = open_database(load_config(site.center.folder).database_url)
-        users.add(engine, "qianss", "supervisor", PASSWORD, site.clock(), "S02")
-        engine.dispose()
     page = logged_in(supervisor)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -6,6 +6,7 @@ a supervisor reopens; a late outcome is marked late."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -62,75 +63,56 @@ def history(center: Center, order_id: int) -> list[dict]:
     return center.json("orders", "--history", str(order_id), now=NOW)["events"]
 
 
+def escalate(center: Center, order_id: int, *more: str, now: str = NOW) -> int:
+    """The follow-up the escalation of ORDER_ID opened."""
+    out = ok(center, "outcome", str(order_id), "--code", "escalate", *more, now=now)
+    return int(out.rsplit("follow-up order ", 1)[1].split()[0])
+
+
+def reply(center: Center, follow_up: int, said: str, *more: str, now: str = NOW) -> int | None:
+    """A department's reply SAID ("装维部 fixed") to FOLLOW_UP: the re-callback, or the other
+    department's follow-up, it opened."""
+    department, result = said.split()
+    args = ["reply", str(follow_up), "--department", department, "--result", result, *more]
+    found = re.search(r"(?:re-callback|follow-up) (\d+)", ok(center, *args, now=now))
+    return int(found.group(1)) if found else None
+
+
+def refused_reply(center: Center, follow_up: int, said: str, *more: str) -> str:
+    department, result = said.split()
+    args = ["reply", str(follow_up), "--department", department, "--result", result, *more]
+    return refused(center, *args)
+
+
 def test_a_complaint_goes_round_the_loop_to_the_department_and_back(center: Center) -> None:
     call = the_ticket(center)[0]
     agent = call["agent"]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate", "--note", "光猫坏了")
-    follow_up = int(out.rsplit("follow-up order ", 1)[1].split()[0])
+    follow_up = escalate(center, call["id"], "--note", "光猫坏了")
     assert order(center, follow_up)["department"] == "装维部"
     assert order(center, follow_up)["deadline"] == "2026-11-04 10:00:00"  # 装维部's 48 h
 
-    err = refused(center, "reply", str(follow_up), "--department", "网络部", "--result", "fixed")
+    err = refused_reply(center, follow_up, "网络部 fixed")
     assert f"网络部 has no work order {follow_up}" in err
-    err = refused(
-        center, "reply", str(follow_up), "--department", "装维部", "--result", "cannot_fix"
-    )
-    assert "say why it cannot be fixed" in err
+    assert "say why it cannot be fixed" in refused_reply(center, follow_up, "装维部 cannot_fix")
 
-    out = ok(
-        center,
-        "reply",
-        str(follow_up),
-        "--department",
-        "装维部",
-        "--result",
-        "fixed",
-        "--note",
-        "已换光猫",
-        now="2026-11-02 15:00",
-    )
-    recall = int(out.split("re-callback ")[1].split()[0])
-    assert order(center, follow_up)["state"] == "done"
+    recall = reply(center, follow_up, "装维部 fixed", "--note", "已换光猫", now="2026-11-02 15:00")
+    assert recall is not None and order(center, follow_up)["state"] == "done"
     again = order(center, recall)
     assert (again["agent"], again["state"]) == (agent, "assigned")  # 首问负责
     listed = {c["item"]: c for c in center.calls(agent, "2026-11-02")}
     assert listed[recall]["script"].startswith("【再回访】装维部回单：已修复（已换光猫）")
 
     # Not fixed after all: back to the department that said it was.
-    out = ok(center, "outcome", str(recall), "--code", "escalate", "--note", "还是掉线")
-    second = int(out.rsplit("follow-up order ", 1)[1].split()[0])
+    second = escalate(center, recall, "--note", "还是掉线")
     assert order(center, second)["department"] == "装维部"
 
-    out = ok(
-        center,
-        "reply",
-        str(second),
-        "--department",
-        "装维部",
-        "--result",
-        "not_ours",
-        "--forward-to",
-        "网络部",
-        "--reason",
-        "城域网拥塞",
-    )
-    forwarded = int(out.split("follow-up ")[1].split()[0])
-    assert order(center, forwarded)["department"] == "网络部"
+    more = ("--forward-to", "网络部", "--reason", "城域网拥塞")
+    forwarded = reply(center, second, "装维部 not_ours", *more)
+    assert forwarded is not None and order(center, forwarded)["department"] == "网络部"
     assert order(center, second)["result"] == "forwarded"
 
-    out = ok(
-        center,
-        "reply",
-        str(forwarded),
-        "--department",
-        "网络部",
-        "--result",
-        "not_ours",
-        "--reason",
-        "用户侧路由器问题",
-    )
-    back = int(out.split("re-callback ")[1].split()[0])
-    assert order(center, forwarded)["result"] == "sent_back"
+    back = reply(center, forwarded, "网络部 not_ours", "--reason", "用户侧路由器问题")
+    assert back is not None and order(center, forwarded)["result"] == "sent_back"
     assert order(center, back)["agent"] == agent
     ok(center, "outcome", str(back), "--code", "satisfied")
     assert order(center, back)["state"] == "done"
@@ -142,18 +124,14 @@ def test_a_complaint_goes_round_the_loop_to_the_department_and_back(center: Cent
 
 
 def test_a_reply_to_an_answered_order_is_refused(center: Center) -> None:
-    call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
-    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
-    ok(center, "reply", follow_up, "--department", "装维部", "--result", "fixed")
-    err = refused(center, "reply", follow_up, "--department", "装维部", "--result", "fixed")
+    follow_up = escalate(center, the_ticket(center)[0]["id"])
+    reply(center, follow_up, "装维部 fixed")
+    err = refused_reply(center, follow_up, "装维部 fixed")
     assert f"work order {follow_up} is answered already (fixed)" in err
 
 
 def test_a_follow_up_past_its_deadline_goes_up_and_stays_open(center: Center) -> None:
-    call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
-    follow_up = int(out.rsplit("follow-up order ", 1)[1].split()[0])
+    follow_up = escalate(center, the_ticket(center)[0]["id"])
 
     ok(center, "run", "--date", "2026-11-04", now="2026-11-04 11:00")
     late = order(center, follow_up, now="2026-11-04 11:00")
@@ -179,16 +157,8 @@ def test_an_outcome_after_the_deadline_is_recorded_and_marked_late(center: Cente
 def test_a_supervisor_reopens_a_closed_order_for_its_first_agent(center: Center) -> None:
     call = the_ticket(center)[0]
     ok(center, "outcome", str(call["id"]), "--code", "satisfied")
-    ok(
-        center,
-        "reopen",
-        str(call["id"]),
-        "--reason",
-        "客户来电说问题仍在",
-        "--hours",
-        "24",
-        now="2026-11-02 16:00",
-    )
+    why = ("--reason", "客户来电说问题仍在", "--hours", "24")
+    ok(center, "reopen", str(call["id"]), *why, now="2026-11-02 16:00")
     ok(center, "tickets", "dispatch", now="2026-11-02 16:00")
     reopened = order(center, call["id"], now="2026-11-02 16:00")
     assert (reopened["state"], reopened["agent"]) == ("assigned", call["agent"])
@@ -206,20 +176,9 @@ def test_the_month_measures_first_contact_the_72_hour_rate_and_department_replie
     first, second = sorted(the_ticket(center), key=lambda o: o["external_id"])
     # CRM-7, received 09:30, called at 11:30 and escalated; 装维部 fixes it within its 48 h; the
     # re-callback confirms it. CRM-8 is first called after four days.
-    out = ok(center, "outcome", str(first["id"]), "--code", "escalate", now="2026-11-02 11:30")
-    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
-    out = ok(
-        center,
-        "reply",
-        follow_up,
-        "--department",
-        "装维部",
-        "--result",
-        "fixed",
-        now="2026-11-03 11:30",
-    )
-    recall = out.split("re-callback ")[1].split()[0]
-    ok(center, "outcome", recall, "--code", "satisfied", now="2026-11-03 15:00")
+    follow_up = escalate(center, first["id"], now="2026-11-02 11:30")
+    recall = reply(center, follow_up, "装维部 fixed", now="2026-11-03 11:30")
+    ok(center, "outcome", str(recall), "--code", "satisfied", now="2026-11-03 15:00")
     ok(center, "outcome", str(second["id"]), "--code", "satisfied", now="2026-11-06 09:45")
 
     report = center.json("tickets", "report", "--month", "2026-11", now="2026-11-30 12:00")
@@ -240,55 +199,22 @@ def test_needing_the_customer_keeps_the_department_on_it_and_asks_the_first_agen
     center: Center,
 ) -> None:
     call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
-    follow_up = int(out.rsplit("follow-up order ", 1)[1].split()[0])
-    out = ok(
-        center,
-        "reply",
-        str(follow_up),
-        "--department",
-        "装维部",
-        "--result",
-        "needs_customer",
-        "--note",
-        "需客户在家开门",
-    )
-    ask = int(out.split("re-callback ")[1].split()[0])
+    follow_up = escalate(center, call["id"])
+    ask = reply(center, follow_up, "装维部 needs_customer", "--note", "需客户在家开门")
     assert order(center, follow_up)["state"] == "open"  # the department's clock runs on
-    assert order(center, ask)["agent"] == call["agent"]
-    err = refused(
-        center,
-        "reply",
-        str(follow_up),
-        "--department",
-        "装维部",
-        "--result",
-        "not_ours",
-        "--forward-to",
-        "营业厅",
+    assert ask is not None and order(center, ask)["agent"] == call["agent"]
+    err = refused_reply(center, follow_up, "装维部 not_ours", "--forward-to", "营业厅")
+    assert "'营业厅' is no other department of config.toml [departments]; departments: 网络部" in (
+        err
     )
-    assert (
-        "'营业厅' is no other department of config.toml [departments]; departments: 网络部" in err
-    )
-    err = refused(
-        center,
-        "reply",
-        str(follow_up),
-        "--department",
-        "装维部",
-        "--result",
-        "fixed",
-        "--forward-to",
-        "网络部",
-    )
+    err = refused_reply(center, follow_up, "装维部 fixed", "--forward-to", "网络部")
     assert "only a 'not ours' reply forwards the order" in err
 
 
 def test_an_escalation_a_department_answered_can_no_longer_be_undone(center: Center) -> None:
     call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate", "--agent", call["agent"])
-    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
-    ok(center, "reply", follow_up, "--department", "装维部", "--result", "needs_customer")
+    follow_up = escalate(center, call["id"], "--agent", call["agent"])
+    reply(center, follow_up, "装维部 needs_customer")
     config = load_config(center.folder)
     engine = open_database(config.database_url)
     moment = dt.datetime(2026, 11, 2, 10, 1, tzinfo=config.tz)
@@ -303,19 +229,7 @@ def test_a_reply_before_the_days_run_leaves_the_run_whole_and_the_recall_listed_
 ) -> None:
     ok(center, "run", "--date", "2026-11-02", now="2026-11-02 07:30")
     call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate")
-    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
-    out = ok(
-        center,
-        "reply",
-        follow_up,
-        "--department",
-        "装维部",
-        "--result",
-        "fixed",
-        now="2026-11-03 07:00",
-    )
-    recall = int(out.split("re-callback ")[1].split()[0])
+    recall = reply(center, escalate(center, call["id"]), "装维部 fixed", now="2026-11-03 07:00")
     ok(center, "run", "--date", "2026-11-03", now="2026-11-03 07:30")
     listed = [c["item"] for c in center.calls(call["agent"], "2026-11-03")]
     assert listed.count(recall) == 1
@@ -326,10 +240,8 @@ def test_a_reply_before_the_days_run_leaves_the_run_whole_and_the_recall_listed_
 
 
 def test_a_ticket_is_not_within_its_limit_while_its_re_callback_is_open(center: Center) -> None:
-    call = the_ticket(center)[0]
-    out = ok(center, "outcome", str(call["id"]), "--code", "escalate", now="2026-11-02 11:00")
-    follow_up = out.rsplit("follow-up order ", 1)[1].split()[0]
-    ok(center, "reply", follow_up, "--department", "装维部", "--result", "fixed")
+    follow_up = escalate(center, the_ticket(center)[0]["id"], now="2026-11-02 11:00")
+    reply(center, follow_up, "装维部 fixed")
     report = center.json("tickets", "report", "--month", "2026-11", now="2026-11-30 12:00")
     (complaints,) = report["ticket_types"]
     assert (complaints["within_limit"], complaints["still_open"]) == (0, 1)
