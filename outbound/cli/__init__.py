@@ -89,6 +89,12 @@ class App:
 
         return open_database(self.config.database_url, self.config.database.wait_seconds)
 
+    def close(self) -> None:
+        """Let the database's connections go when the command ends, not when the collector
+        gets to them: a process running many commands (the tests, a script) keeps none."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
@@ -113,6 +119,7 @@ def cli(ctx: click.Context, workspace: Path, debug: bool, now: dt.datetime | Non
     if now is not None:
         app.fixed_now = now.replace(tzinfo=app.config.tz)
     ctx.obj = app
+    ctx.call_on_close(app.close)
 
 
 def stderr() -> Console:
