@@ -313,7 +313,10 @@ def reopen_command(app: App, order_id: int, reason: str, hours: float, by: str) 
 @click.option(
     "--month", help="Judge the campaigns of this extract month YYYY-MM on the month after it."
 )
-@click.option("--campaign", help="Only this campaign (with --month).")
+@click.option(
+    "--campaign",
+    help="Only this campaign: its day with --date, its month's results otherwise.",
+)
 @click.option(
     "--by",
     type=ChoiceOf("outbound.results.verdict:BREAKDOWNS"),
@@ -357,7 +360,7 @@ def report_command(
     from outbound.errors import UserError
     from outbound.orders import worklists
 
-    if month is not None or campaign is not None:
+    if month is not None or (campaign is not None and date is None):
         _lift_report(
             app, month, campaign, by, fmt, language or app.config.web.language, output_path
         )
@@ -365,9 +368,17 @@ def report_command(
     if fmt == "html":
         raise UserError("the html report is the month's results: give --month M")
     day = app.day(date)
+    if campaign is not None:
+        _known_kind(app, campaign)
     with app.engine.connect() as connection:
         by_campaign, by_agent = worklists.report(
-            connection, _campaigns(app), app.config.dispositions, day, app.now(), app.config.tz
+            connection,
+            _campaigns(app),
+            app.config.dispositions,
+            day,
+            app.now(),
+            app.config.tz,
+            only=campaign,
         )
     document = {
         "date": str(day),

@@ -128,9 +128,10 @@ def report(
     day: dt.date,
     now: dt.datetime,
     tz: ZoneInfo,
+    only: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
-    quota attainment and overdue."""
+    quota attainment and overdue; of campaign (or ticket type) ONLY when given."""
     if connection.execute(sa.select(Run.day).where(Run.day == day)).first() is None:
         raise UserError(
             f"no run for {day} yet; run it with: engine run --date {day}", "no_run_yet", day=day
@@ -156,6 +157,9 @@ def report(
             ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now
         ),
     )
+    if only is not None:
+        listed = listed[listed["campaign"] == only].reset_index(drop=True)
+        overdue = overdue[overdue["campaign"] == only].reset_index(drop=True)
     category = outcomes["code"].map({c: d.category for c, d in dispositions.items()})
     effect = outcomes["code"].map({c: d.effect for c, d in dispositions.items()})
     listed["attempted"] = listed["id"].isin(outcomes["order_id"])

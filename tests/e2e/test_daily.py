@@ -386,3 +386,22 @@ def test_orders_of_an_unknown_agent_are_refused_and_orders_without_a_deadline_co
     listed = center.json("orders")["orders"]
     deadlines = [o["deadline"] is None for o in listed]
     assert deadlines == sorted(deadlines) and True in deadlines and False in deadlines
+
+
+def test_the_days_report_of_one_campaign_counts_that_campaign_alone(center: Center) -> None:
+    center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
+    zero = [c for c in center.calls("A04", DAY) if c["campaign"] == "zero_usage_wakeup"]
+    center.ok("outcome", str(zero[0]["item"]), "--code", "no_answer", now=f"{DAY} 10:05")
+    whole = center.json("report", "--date", DAY, now=f"{DAY} 18:00")
+    report = center.json(
+        "report", "--date", DAY, "--campaign", "zero_usage_wakeup", now=f"{DAY} 18:00"
+    )
+    assert report["date"] == DAY
+    assert [c["campaign"] for c in report["campaigns"]] == ["zero_usage_wakeup"]
+    assert report["campaigns"][0] == next(
+        c for c in whole["campaigns"] if c["campaign"] == "zero_usage_wakeup"
+    )
+    a04 = next(a for a in report["agents"] if a["agent"] == "A04")
+    assert (a04["assigned"], a04["attempted"]) == (len(zero), 1)
+    err = center.refused("report", "--date", DAY, "--campaign", "zero_usage", now=f"{DAY} 18:00")
+    assert "no ticket type or campaign 'zero_usage'" in err
