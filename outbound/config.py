@@ -272,6 +272,21 @@ class TicketType(_Strict):
     retry_after_hours: float = Field(default=2, gt=0)
     # A department's "fixed" brings a re-callback (再回访) due this long after the reply.
     recall_hours: float = Field(default=24, gt=0)
+    # Only agents of this roster level (级别) or higher take it (care for unhappy customers).
+    seniority_at_least: int = Field(default=0, ge=0)
+
+
+class CareSettings(_Strict):
+    """Every unhappy customer worked again: a survey score at or below these, or a call ended
+    with one of OUTCOMES, opens one ticket of TYPE ([tickets.TYPE] says by when and for whom)
+    with the customer's words."""
+
+    type: str = "care"
+    satisfaction_at_most: int = Field(default=2, ge=1, le=5)
+    nps_at_most: int = Field(default=6, ge=0, le=10)
+    outcomes: tuple[str, ...] = ("unsatisfied",)
+    # What was said this long ago or more is no longer looked at.
+    within_days: int = Field(default=7, ge=1)
 
 
 class DepartmentSettings(_Strict):
@@ -324,6 +339,8 @@ class Settings(_Strict):
     tickets: dict[str, TicketType] = {}
     # [departments."装维部"]: the departments' clocks and heads.
     departments: dict[str, DepartmentSettings] = {}
+    # [care]: unhappy customers worked again, as tickets of its type; none without it.
+    care: CareSettings | None = None
 
     @field_validator("tickets")
     @classmethod
@@ -346,6 +363,19 @@ class Settings(_Strict):
                 f"unknown timezone {value!r}; use an IANA name such as Asia/Shanghai"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _care_has_its_type(self) -> Settings:
+        care = self.care
+        if care is not None and care.type not in self.tickets:
+            raise ValueError(
+                f"[care] type {care.type!r} is no ticket type: add [tickets.{care.type}] (its "
+                "title, deadline_hours and seniority_at_least)"
+            )
+        unknown = [code for code in care.outcomes if code not in self.dispositions] if care else []
+        if unknown:
+            raise ValueError(f"[care] outcomes {', '.join(unknown)} are no [dispositions] codes")
+        return self
 
 
 class Config:

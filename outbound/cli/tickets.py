@@ -85,3 +85,21 @@ def tickets_report(app: App, month: str | None, fmt: str) -> None:
         click.echo(f"{month} {line}")
     for _, title, table in report.sections():
         output.print_table(table, title)
+
+
+@cli.command("care")
+@click.pass_obj
+def care_command(app: App) -> None:
+    """Open a care order for each unhappy customer not yet cared for: a call ended unsatisfied,
+    or a survey score at or below config.toml [care]'s (the scheduler does it every few
+    minutes)."""
+    from outbound.orders import care
+
+    if app.config.settings.care is None:
+        click.echo("no [care] in config.toml: unhappy customers open no care orders")
+        return
+    taken = care.sweep(app.config, app.engine, app.now())
+    click.echo(
+        f"{len(taken.orders)} care orders opened ({taken.dispatched} dispatched), "
+        f"{taken.repeated} already open"
+    )

@@ -1,5 +1,6 @@
 """Who takes a ticket as it arrives: the agent who first took the customer (首问负责) when
-present and able, else the present agent with the skills and the shortest list today. Pure."""
+present and able, else the present agent with the skills (and the level, for care) and the most
+room left today. Pure."""
 
 from __future__ import annotations
 
@@ -19,24 +20,28 @@ class Arrival:
     skills: tuple[str, ...]
     owner: str | None = None
     excluded: str | None = None
+    seniority_at_least: int = 0
 
 
 def choose_agents(
     arrivals: Sequence[Arrival], roster: pd.DataFrame, load: Mapping[str, int]
 ) -> dict[int, str]:
-    """An agent of ROSTER (agent_id, skills, capacity, absent) for each arrival that has one,
-    in the order given, each choice adding to LOAD (the items on each agent's list today).
-    Tickets do not wait for room: past their capacity, agents still take them, fewest first."""
+    """An agent of ROSTER (agent_id, skills, seniority, capacity, absent) for each arrival that
+    has one, in the order given, each choice adding to LOAD (the items on each agent's list
+    today). Tickets do not wait for room: past their capacity, agents still take them."""
     present = roster[~roster["absent"]]
     skills = {a: set(s or ()) for a, s in zip(present["agent_id"], present["skills"], strict=True)}
     capacity = dict(zip(present["agent_id"], present["capacity"], strict=True))
+    level = dict(zip(present["agent_id"], present["seniority"], strict=True))
     lists = {agent: load.get(agent, 0) for agent in skills}
     chosen: dict[int, str] = {}
     for arrival in arrivals:
         able = [
             agent
             for agent, has in skills.items()
-            if agent != arrival.excluded and (not arrival.skills or has & set(arrival.skills))
+            if agent != arrival.excluded
+            and level[agent] >= arrival.seniority_at_least
+            and (not arrival.skills or has & set(arrival.skills))
         ]
         if not able:
             continue

@@ -133,8 +133,9 @@ def _escalate_up(
     rows = []
     for order in late.itertuples():
         # escalated_to names the role and whom, for pages to say in their language.
-        step, said = f"supervisor:{order.supervisor or ''}", (
-            f"supervisor {order.supervisor}" if order.supervisor else "the supervisors"
+        step, said = (
+            f"supervisor:{order.supervisor or ''}",
+            (f"supervisor {order.supervisor}" if order.supervisor else "the supervisors"),
         )
         known = departments.get(order.department) if order.channel == "followup" else None
         if known and known.head:

@@ -185,6 +185,7 @@ def dispatch_waiting(config: Config, engine: sa.Engine, now: dt.datetime) -> Dis
                 kinds[row.campaign].skills if row.campaign in kinds else (),
                 row.owner_id or owners.get(row.line_id),
                 row.returned_by,
+                kinds[row.campaign].seniority_at_least if row.campaign in kinds else 0,
             )
             for row in waiting
         ]

@@ -22,7 +22,7 @@ from outbound.config import Config, load_config
 from outbound.errors import UserError
 from outbound.extract.imports import import_extract
 from outbound.messages import sending
-from outbound.orders import deadlines, intake
+from outbound.orders import care, deadlines, intake
 from outbound.plan import daily
 from outbound.store import locks
 from outbound.store.db import open_database
@@ -197,10 +197,12 @@ def deadline_watch(workspace: str, now: dt.datetime | None = None) -> str:
                 watched = deadlines.watch(
                     connection, now, config.policy.warn_at, config.tz, config.settings.departments
                 )
+            cared = care.sweep(config, engine, now)
             dispatched = intake.dispatch_waiting(config, engine, now)
             return (
                 f"{watched.warned} warned, {watched.expired} expired, {watched.escalated} "
-                f"escalated, {dispatched.count} tickets dispatched"
+                f"escalated, {len(cared.orders)} care orders opened, {dispatched.count} "
+                "tickets dispatched"
             )
 
         slot_name = f"{slot:%Y-%m-%dT%H:%M}"

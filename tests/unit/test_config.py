@@ -135,3 +135,17 @@ def test_header_false_wants_columns_named_by_position(tmp_path: Path) -> None:
     write_config(tmp_path, '[extract]\nheader = false\nline_id = "1"\nphone = "手机"\n')
     with pytest.raises(UserError, match=r"named by their position, \"1\" for the first: '手机'"):
         load_config(tmp_path, environ={})
+
+
+def test_care_names_a_ticket_type_and_disposition_codes_that_exist(tmp_path: Path) -> None:
+    write_config(tmp_path, MINIMAL + '\n[care]\noutcomes = ["unsatisfied", "angry"]\n')
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    assert "[care] type 'care' is no ticket type: add [tickets.care]" in str(error.value)
+    write_config(
+        tmp_path,
+        MINIMAL + "\n[tickets.care]\ndeadline_hours = 48\n\n[care]\noutcomes = [\"angry\"]\n",
+    )
+    with pytest.raises(UserError) as error:
+        load_config(tmp_path, environ={})
+    assert "[care] outcomes angry are no [dispositions] codes" in str(error.value)
