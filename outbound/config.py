@@ -151,6 +151,7 @@ STANDARD_DISPOSITIONS = {
     "accepted": _disposition("同意办理", "reached", "converted"),
     "declined": _disposition("婉拒", "reached", "done"),
     "satisfied": _disposition("满意", "reached", "done"),
+    "unsatisfied": _disposition("不满意", "reached", "done"),
     "wrong_number": _disposition("号码错误", "final", "wrong_number"),
     "do_not_call": _disposition("要求不再联系", "final", "do_not_call"),
     "escalate": _disposition(
@@ -324,6 +325,52 @@ class IntakeSettings(_Strict):
         return self
 
 
+class TargetSettings(_Strict):
+    """What the center is held to, each a share (0.99 = 99%); a measure below its target is
+    flagged on the supervisor's page and in the reports. A target left out is not judged."""
+
+    satisfaction: float | None = Field(default=0.99, ge=0, le=1)
+    within_deadline: float | None = Field(default=0.95, ge=0, le=1)
+    reach: float | None = Field(default=None, ge=0, le=1)
+    attainment: float | None = Field(default=None, ge=0, le=1)
+    first_contact_resolution: float | None = Field(default=None, ge=0, le=1)
+
+
+class QualitySettings(_Strict):
+    """How service quality is counted: the outcome codes of a satisfied and of an unsatisfied
+    customer, and the windows in which a contact again for the same type counts as a repeat
+    (the first window is the one first-contact resolution is judged on)."""
+
+    satisfied: tuple[str, ...] = ("satisfied",)
+    unsatisfied: tuple[str, ...] = ("unsatisfied",)
+    repeat_days: tuple[int, ...] = (7, 30)
+
+    @field_validator("repeat_days")
+    @classmethod
+    def _windows(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(days < 1 for days in value):
+            raise ValueError("repeat_days: one or more windows of at least 1 day, e.g. [7, 30]")
+        return tuple(sorted(set(value)))
+
+
+class AssignmentSettings(_Strict):
+    """Who gets the most valuable customers: the roster's level (级别), or the agents' measured
+    results (satisfaction, then conversion) over the last `weeks` weeks."""
+
+    best_agents: Literal["seniority", "results"] = "seniority"
+    weeks: int = Field(default=4, ge=1, le=26)
+    # An agent with fewer reached customers than this in the window keeps their roster place.
+    min_reached: int = Field(default=20, ge=1)
+
+
+class PrivacySettings(_Strict):
+    """Phone numbers show masked (139****5678) in every listing and export; an agent sees the
+    full number of their own items; the roles here see every number, and each such view is
+    written to the audit log."""
+
+    full_phone_roles: tuple[Literal["admin", "supervisor", "marketing", "department"], ...] = ()
+
+
 class Settings(_Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseSettings = DatabaseSettings()
@@ -341,6 +388,10 @@ class Settings(_Strict):
     departments: dict[str, DepartmentSettings] = {}
     # [care]: unhappy customers worked again, as tickets of its type; none without it.
     care: CareSettings | None = None
+    targets: TargetSettings = TargetSettings()
+    quality: QualitySettings = QualitySettings()
+    assignment: AssignmentSettings = AssignmentSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @field_validator("tickets")
     @classmethod
@@ -375,6 +426,14 @@ class Settings(_Strict):
         unknown = [code for code in care.outcomes if code not in self.dispositions] if care else []
         if unknown:
             raise ValueError(f"[care] outcomes {', '.join(unknown)} are no [dispositions] codes")
+        quality = self.quality
+        unknown = "quality" in self.model_fields_set and [
+            code
+            for code in (*quality.satisfied, *quality.unsatisfied)
+            if code not in self.dispositions
+        ]
+        if unknown:
+            raise ValueError(f"[quality] codes {', '.join(unknown)} are no [dispositions] codes")
         return self
 
 
@@ -427,6 +486,18 @@ class Config:
     @property
     def dispositions(self) -> dict[str, Disposition]:
         return self.settings.dispositions
+
+    @property
+    def targets(self) -> TargetSettings:
+        return self.settings.targets
+
+    @property
+    def quality(self) -> QualitySettings:
+        return self.settings.quality
+
+    @property
+    def privacy(self) -> PrivacySettings:
+        return self.settings.privacy
 
     @property
     def tz(self) -> ZoneInfo:

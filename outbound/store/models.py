@@ -277,6 +277,45 @@ class Event(Base):
     late: Mapped[bool | None] = mapped_column(Boolean)
 
 
+class Call(Base):
+    """One call of an agent on a work order, for its handling time: OPENED_AT when the agent's
+    page dialled (the dial link clicked); STARTED_AT and ENDED_AT when a softphone or switch
+    posts them (they take precedence). An outcome closes the calls of its order and agent
+    made before it: EVENT_ID is that outcome. A switch's EXTERNAL_ID makes its post once."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_calls_source_external_id"),
+        Index("ix_calls_order_id_agent_id", "order_id", "agent_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # page or switch
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    event_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One view of full phone numbers outside an agent's dial link: who (user or OS account),
+    in what role, where (page, API or command), which work orders or how many numbers."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    who: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    where: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str | None] = mapped_column(Text)  # order ids or line ids shown
+    numbers: Mapped[int] = mapped_column(Integer)
+
+
 class OutboxMessage(Base):
     """One SMS or voice message to send exactly once. States: pending, sending, sent,
     delivered, undelivered, failed, blocked. The key (campaign, line, step, date) is what makes

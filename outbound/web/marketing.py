@@ -17,6 +17,7 @@ from outbound.config import PHONE
 from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.plan import daily, rule_check, segment_counts
+from outbound.privacy import mask as masked
 from outbound.results import lift, monthly, progress, verdict
 from outbound.results.progress import Progress
 from outbound.rules import RuleError
@@ -29,7 +30,6 @@ from outbound.web.site import (
     MarketingViewer,
     Viewer,
     Web,
-    masked,
     refusal,
     role,
     web_of,

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from outbound import privacy
 from outbound.config import Config
 from outbound.errors import UserError
 from outbound.rules import grants
@@ -89,7 +90,7 @@ class Web:
         )
         self.templates.filters |= {
             "local": self.local,
-            "masked": masked,
+            "masked": privacy.mask,
             "campaign_title": self.campaign_title,
         }
         self._campaigns: tuple[tuple[tuple[str, float], ...], dict[str, Campaign]] | None = None
@@ -146,17 +147,6 @@ class Web:
             }
         )
         return HTMLResponse(html, status_code=status, headers=headers)
-
-
-def masked(phone: str | None) -> str:
-    """A phone number as marketing may see it: the first three and last four digits of the
-    national number (+8613912345678 → 139****5678)."""
-    if not phone:
-        return ""
-    national = phone.removeprefix("+86")
-    if len(national) <= 7:
-        return "*" * len(national)
-    return national[:3] + "*" * (len(national) - 7) + national[-4:]
 
 
 def team_of(connection: sa.Connection, viewer: Viewer) -> set[str] | None:

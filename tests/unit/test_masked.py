@@ -2,7 +2,7 @@
 
 import pytest
 
-from outbound.web.site import masked
+from outbound.privacy import mask as masked
 
 
 @pytest.mark.parametrize(

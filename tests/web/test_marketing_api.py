@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from outbound.web.site import masked
+from outbound.privacy import mask as masked
 from tests.web.conftest import DAY, Site
 
 

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from outbound.config import Config, load_config
 from outbound.extract import snapshots
 from outbound.plan import segment_counts
+from outbound.privacy import mask as masked
 from outbound.store.db import open_database
 from outbound.web import i18n
-from outbound.web.site import masked
 from tests.web.conftest import DAY, Browser, Site, csrf_of
 
 PAGES = ["/marketing", "/marketing/rules", "/marketing/campaigns", "/marketing/sms"]
