@@ -1,6 +1,6 @@
 # `make run`: set up .venv and run the daily job on the sample workspace, then work the sample's
-# first week of November (its tickets too: the 72-hour rate) and judge October's campaigns on
-# the November it leads to.
+# first week of November (its tickets too: the 72-hour rate), write that week's report (周报) and
+# judge October's campaigns on the November it leads to.
 # `make test`: set up the same way and run every check and test.
 
 PYTHON ?= python3
@@ -42,6 +42,7 @@ run: $(STAMP) $(SAMPLE)
 	$(BIN)/engine report --date $(DAY)
 	$(BIN)/engine sample work --from $(DAY) --through $(WORKED_THROUGH)
 	$(BIN)/engine tickets report --month 2026-11
+	$(BIN)/engine report --week 2026-W45 --output var/周报-2026-W45.html
 	$(BIN)/engine import data/2026-11.csv --month 2026-11
 	$(BIN)/engine report --month 2026-10
 

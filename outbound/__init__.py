@@ -8,11 +8,12 @@ One package a capability of the daily loop, each importing only those above it i
     rules, store            the rule language; the database
     workspace               the user's files: segments/, campaigns/, scripts/
     extract                 billing extracts in
-    contact, staff          who may be contacted and when; agents and users
+    contact, staff, privacy who may be contacted and when; agents and users; who sees numbers
     messages                SMS and voice: outbox, sending, receipts, the customer's score
     orders                  outcomes, deadlines, lists, supervision
     plan                    segments, assignment, the daily run
-    results, schedule       did it work; every day on time
+    results                 did it work: reports, quality, handling time
+    schedule                every day on time (its run ranks agents on their results)
     sample                  the sample workspace's data
     web                     the web app
     cli                     the command line

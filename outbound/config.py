@@ -427,11 +427,10 @@ class Settings(_Strict):
         if unknown:
             raise ValueError(f"[care] outcomes {', '.join(unknown)} are no [dispositions] codes")
         quality = self.quality
-        unknown = "quality" in self.model_fields_set and [
-            code
-            for code in (*quality.satisfied, *quality.unsatisfied)
-            if code not in self.dispositions
-        ]
+        said = (
+            (*quality.satisfied, *quality.unsatisfied) if "quality" in self.model_fields_set else ()
+        )
+        unknown = [code for code in said if code not in self.dispositions]
         if unknown:
             raise ValueError(f"[quality] codes {', '.join(unknown)} are no [dispositions] codes")
         return self

@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
 
 # The command modules add their commands to `cli`; they import what is defined above.
 from outbound.cli import (  # noqa: E402, F401
+    audit,
     data,
     intake,
     messages,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from outbound.cli import FORMAT, MONTH, OUTPUT, App, cli, fail_on, progress, warn
+from outbound.cli.audit import FULL_PHONES, phones_shown
 
 
 @cli.command("import")
@@ -142,9 +143,16 @@ def segments_command(app: App, month: str | None, fmt: str, output_path: Path | 
 )
 @FORMAT
 @OUTPUT
+@FULL_PHONES
 @click.pass_obj
 def preview_command(
-    app: App, segment: str, month: str | None, limit: int, fmt: str, output_path: Path | None
+    app: App,
+    segment: str,
+    month: str | None,
+    limit: int,
+    fmt: str,
+    output_path: Path | None,
+    full_phones: bool,
 ) -> None:
     """How many lines SEGMENT selects, with a sample of them."""
     from outbound import output, workspace
@@ -154,7 +162,8 @@ def preview_command(
     months = segments.load_months(app.config, app.engine, month, [chosen], every_column=True)
     warn(months.warnings)
     selected = segments.members(chosen, months)
-    rows = segments.sample(chosen, months, selected, limit)
+    sample = segments.sample(chosen, months, selected, limit)
+    rows = phones_shown(app, sample, full_phones, "line_id")
     document = {
         "segment": chosen.name,
         "title": chosen.title,

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from outbound.cli import DATE, FORMAT, OUTPUT, App, cli, progress
+from outbound.cli.audit import FULL_PHONES, phones_shown
 
 
 @cli.command("send")
@@ -60,6 +61,7 @@ def send_command(app: App, date: dt.datetime | None, campaign: str | None, dry_r
 @click.option("--state", help="pending, sending, sent, delivered, undelivered, failed, blocked.")
 @FORMAT
 @OUTPUT
+@FULL_PHONES
 @click.pass_obj
 def outbox_command(
     app: App,
@@ -68,6 +70,7 @@ def outbox_command(
     state: str | None,
     fmt: str,
     output_path: click.Path | None,
+    full_phones: bool,
 ) -> None:
     """The outbox: each message with its state, provider id and error."""
     from outbound import output
@@ -75,6 +78,7 @@ def outbox_command(
 
     with app.engine.connect() as connection:
         rows = outbox.listing(connection, date and date.date(), campaign, state)
+    rows = phones_shown(app, rows, full_phones, "id")
     counts = rows["state"].value_counts().to_dict()
     output.emit(
         fmt,
@@ -89,9 +93,10 @@ def outbox_command(
 @DATE
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(min=0))
 @FORMAT
+@FULL_PHONES
 @click.pass_obj
 def preview_message_command(
-    app: App, campaign: str, date: dt.datetime | None, limit: int, fmt: str
+    app: App, campaign: str, date: dt.datetime | None, limit: int, fmt: str, full_phones: bool
 ) -> None:
     """Sample messages of CAMPAIGN as they will go, with characters and SMS segments, and the
     wave's total."""
@@ -102,16 +107,17 @@ def preview_message_command(
         app.config, app.engine, campaign, app.day(date), app.now()
     )
     total = int(messages["segments"].sum())
+    sample = phones_shown(app, messages.head(limit), full_phones, "line_id")
     document = {
         "campaign": chosen.name,
         "channel": chosen.spec.channel,
         "messages": len(messages),
         "segments": total,
-        "sample": output.records(messages.head(limit)),
+        "sample": output.records(sample),
     }
     if fmt == "table":
         click.echo(
             f"{chosen.name} ({chosen.spec.channel}): {len(messages):,} messages, "
             f"{total:,} SMS segments in all"
         )
-    output.emit(fmt, messages.head(limit), document)
+    output.emit(fmt, sample, document)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from outbound.cli import DATE, FORMAT, App, ChoiceOf, cli
+from outbound.cli.audit import FULL_PHONES, phones_shown
 
 
 @cli.group("agents")
@@ -129,11 +130,12 @@ def suppress_import(app: App, file: Path, reason: str, channel: str, purpose: st
 
 @suppress_group.command("list")
 @FORMAT
+@FULL_PHONES
 @click.pass_obj
-def suppress_list(app: App, fmt: str) -> None:
+def suppress_list(app: App, fmt: str, full_phones: bool) -> None:
     """Every suppression, oldest first, with its scope and evidence (source and note)."""
     from outbound import output
     from outbound.contact import suppression
 
-    frame = suppression.listing(app.engine)
+    frame = phones_shown(app, suppression.listing(app.engine), full_phones, "line_id")
     output.emit(fmt, frame, {"suppressions": output.records(frame)})

@@ -9,6 +9,7 @@ from typing import Literal
 import click
 
 from outbound.cli import FORMAT, OUTPUT, App, ChoiceOf, cli
+from outbound.cli.audit import FULL_PHONES, phones_shown
 
 
 @cli.command("scores")
@@ -26,6 +27,7 @@ from outbound.cli import FORMAT, OUTPUT, App, ChoiceOf, cli
 @click.option("--unparsed", is_flag=True, help="List the replies that could not be read instead.")
 @FORMAT
 @OUTPUT
+@FULL_PHONES
 @click.pass_obj
 def scores_command(
     app: App,
@@ -34,6 +36,7 @@ def scores_command(
     unparsed: bool,
     fmt: str,
     output_path: Path | None,
+    full_phones: bool,
 ) -> None:
     """NPS and satisfaction from the survey SMS sent after reached calls: asked, replies,
     scores, promoters (9-10, or 4-5 on satisfaction), passives and detractors (0-6, or 1-2).
@@ -46,6 +49,7 @@ def scores_command(
     shown = f" of {month}" if month else ""
     if unparsed:
         replies = output.in_zone(scores.unparsed(app.engine, month), app.config.tz)
+        replies = phones_shown(app, replies, full_phones, "order_id")
         document = {"month": month, "count": len(replies), "replies": output.records(replies)}
         title = f"survey replies{shown} to read"
         output.emit(fmt, replies, document, title=title, output=output_path)

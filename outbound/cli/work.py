@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from outbound.cli import DATE, FORMAT, FORMATS, OUTPUT, App, ChoiceOf, cli, fail_on
+from outbound.cli.audit import FULL_PHONES, phones_shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,9 +48,12 @@ def run_command(app: App, date: dt.datetime | None, backfill: bool) -> None:
     Running a day twice changes nothing."""
     from outbound import output
     from outbound.plan import daily
+    from outbound.results import quality
 
     day = app.day(date)
-    result = daily.run_day(app.config, app.engine, day, app.now(), backfill=backfill)
+    result = daily.run_day(
+        app.config, app.engine, day, app.now(), backfill=backfill, measure=quality.agent_quality
+    )
     if result.status == "already ran":
         click.echo(f"{day} already ran (extract {result.month}); nothing changed.")
         return
@@ -79,6 +83,7 @@ def _plans(result: daily.DayResult) -> pd.DataFrame:
 @click.option("--limit", type=click.IntRange(min=0), help="Show only the first N calls.")
 @FORMAT
 @OUTPUT
+@FULL_PHONES
 @click.pass_obj
 def calls_command(
     app: App,
@@ -87,6 +92,7 @@ def calls_command(
     limit: int | None,
     fmt: str,
     output_path: Path | None,
+    full_phones: bool,
 ) -> None:
     """AGENT's call list for the day, with each customer's script."""
     from outbound import output
@@ -100,6 +106,7 @@ def calls_command(
     count = len(listed)
     if limit is not None:
         listed = listed.head(limit)
+    listed = phones_shown(app, listed, full_phones, "item")
     document = {"agent": agent, "date": str(day), "count": count, "calls": output.records(listed)}
     if fmt == "table" and output_path is None:
         click.echo(
@@ -182,6 +189,7 @@ def return_command(app: App, item: int, agent: str, reason: str) -> None:
 )
 @click.option("--type", "kind", help="Only the orders of this ticket type (complaint) or campaign.")
 @click.option("--history", "order_id", type=int, help="The event log of one order.")
+@FULL_PHONES
 @FORMAT
 @OUTPUT
 @click.pass_obj
@@ -192,10 +200,12 @@ def orders_command(
     state: str | None,
     kind: str | None,
     order_id: int | None,
+    full_phones: bool,
     fmt: str,
     output_path: Path | None,
 ) -> None:
-    """Work orders for supervisors: what is open, overdue, whose, and each one's history."""
+    """Work orders for supervisors: what is open, overdue, whose, and each one's history; with
+    each order's reason, the agent's note, closing time, department, result and last code."""
     from outbound import output
     from outbound.errors import UserError
     from outbound.orders import steps, worklists
@@ -221,6 +231,7 @@ def orders_command(
             connection, app.now(), overdue=overdue, agent=agent, state=state, kind=kind
         )
         listed = output.in_zone(listed, app.config.tz)
+    listed = phones_shown(app, listed, full_phones, "id")
     output.emit(
         fmt, listed, {"count": len(listed), "orders": output.records(listed)}, output=output_path
     )
@@ -310,12 +321,15 @@ def reopen_command(app: App, order_id: int, reason: str, hours: float, by: str) 
 
 @cli.command("report")
 @DATE
+@click.option("--week", help="The ISO week YYYY-Www (周报), e.g. 2026-W45.")
 @click.option(
-    "--month", help="Judge the campaigns of this extract month YYYY-MM on the month after it."
+    "--month",
+    help="The campaigns of this extract month YYYY-MM (月报), judged on the month after it, "
+    "and the service in the month they were worked.",
 )
 @click.option(
     "--campaign",
-    help="Only this campaign: its day with --date, its month's results otherwise.",
+    help="Only this campaign (or ticket type); alone, its month's results.",
 )
 @click.option(
     "--by",
@@ -331,20 +345,21 @@ def reopen_command(app: App, order_id: int, reason: str, hours: float, by: str) 
     type=click.Choice([*FORMATS, "html"]),
     default="table",
     show_default=True,
-    help="table for people, csv or json for programs; html (with --month): a page with charts. "
-    "With --month, csv on stdout is the lift table; json and --output carry every section.",
+    help="table for people, csv or json for programs (csv on stdout: the first section), html "
+    "a page with charts. --output F.xlsx writes a workbook, a sheet a section.",
 )
 @click.option(
     "--lang",
     "language",
     type=click.Choice(["zh", "en"]),
-    help="The language of the html report (default: [web] language).",
+    help="The language of the html page and the workbook (default: [web] language).",
 )
 @OUTPUT
 @click.pass_obj
 def report_command(
     app: App,
     date: dt.datetime | None,
+    week: str | None,
     month: str | None,
     campaign: str | None,
     by: str,
@@ -352,45 +367,59 @@ def report_command(
     language: str | None,
     output_path: Path | None,
 ) -> None:
-    """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
-    quota attainment, overdue. With --month M: did the campaigns of M work, judged by their
-    success rules on M+1's extract against their holdouts (Wilson 95% intervals, p-values),
-    and what they did: reach, quota attainment per agent and per day, SMS waves."""
+    """The day's report (日报, the default: today), the week's (周报, --week) or the month's
+    (月报, --month): progress on the lists — assigned, attempted, reached, converted, quota
+    attainment, overdue — and the service: satisfaction and NPS against the targets, reasons,
+    handling time, first-contact resolution and the agents' ranking. The month's report also
+    judges its campaigns by their success rules on the next month's extract against their
+    holdouts (Wilson 95% intervals, p-values), with reach, waves and scores."""
     from outbound import output
     from outbound.errors import UserError
-    from outbound.orders import worklists
+    from outbound.results import period as periods
+    from outbound.results import periodic, verdict
+    from outbound.web.i18n import translator
 
-    if month is not None or (campaign is not None and date is None):
-        _lift_report(
-            app, month, campaign, by, fmt, language or app.config.web.language, output_path
-        )
-        return
-    if fmt == "html":
-        raise UserError("the html report is the month's results: give --month M")
-    day = app.day(date)
+    if sum(given is not None for given in (date, week, month)) > 1:
+        raise UserError("give one of --date, --week and --month: a report covers one span")
     if campaign is not None:
         _known_kind(app, campaign)
-    with app.engine.connect() as connection:
-        by_campaign, by_agent = worklists.report(
-            connection,
-            _campaigns(app),
-            app.config.dispositions,
-            day,
-            app.now(),
-            app.config.tz,
-            only=campaign,
-        )
-    document = {
-        "date": str(day),
-        "campaigns": output.records(by_campaign),
-        "agents": output.records(by_agent),
+    if week is not None:
+        span = periods.week(week)
+    elif month is not None or (campaign is not None and date is None):
+        span = periods.month(verdict.judged_month(app.engine, month))
+    else:
+        span = periods.day(app.day(date))
+    campaigns = list(_campaigns(app).values())
+    report = periodic.build(app.config, app.engine, campaigns, span, app.now(), campaign, by)
+    language = language or app.config.web.language
+    titles = {c.name: c.spec.title or c.name for c in campaigns} | {
+        name: kind.title for name, kind in app.config.settings.tickets.items()
     }
-    if fmt == "json":
-        output.emit(fmt, by_campaign, document)
+    say = translator(language)
+    suffix = output_path.suffix.lower() if output_path is not None else None
+    if fmt == "html" or suffix == ".html":
+        html = periodic.page(report, say, language, titles)
+        if output_path is None:
+            click.echo(html)
+        else:
+            output_path.write_text(html, encoding="utf-8")
+            click.echo(f"wrote {output_path}")
         return
-    output.emit(fmt, by_campaign, document, title=f"campaigns on {day}", output=output_path)
-    if output_path is None:
-        output.emit(fmt, by_agent, document, title=f"agents on {day}")
+    if output_path is not None and suffix == ".xlsx":
+        periodic.workbook(report, output_path, say, titles)
+        click.echo(f"wrote {output_path}")
+        return
+    sections = report.tables()
+    if output_path is not None or fmt != "table":
+        output.emit_sections(fmt, sections, report.document(), output=output_path)
+        return
+    titled = {name for name, _, _ in report.month.sections()} if report.month else set()
+    for name, title, table in sections:
+        if name == "lift":
+            table = verdict.for_people(table)
+        elif name in SCORE_COLUMNS:
+            table = table[SCORE_COLUMNS[name]]
+        output.print_table(table, title if name in titled else f"{title}, {report.period.label}")
 
 
 # The scores on a terminal: the counts of the buckets are in json and the files.
@@ -399,41 +428,6 @@ SCORE_COLUMNS = {
     "scores": ["campaign", "scale", *_SCORES],
     "agent_scores": ["agent_id", "scale", *_SCORES],
 }
-
-
-def _lift_report(
-    app: App,
-    month: str | None,
-    name: str | None,
-    by: str,
-    fmt: str,
-    language: str,
-    output_path: Path | None,
-) -> None:
-    from outbound import output
-    from outbound.results import monthly, verdict
-    from outbound.web.i18n import translator
-
-    month = verdict.judged_month(app.engine, month)
-    campaigns = list(_campaigns(app).values())
-    report = monthly.build(app.config, app.engine, campaigns, month, by, name)
-    if fmt == "html" or (output_path is not None and output_path.suffix.lower() == ".html"):
-        titles = {c.name: c.spec.title or c.name for c in campaigns}
-        html = monthly.page(report, translator(language), language, titles)
-        if output_path is None:
-            click.echo(html)
-        else:
-            output_path.write_text(html, encoding="utf-8")
-            click.echo(f"wrote {output_path}")
-        return
-    sections = report.sections()
-    if output_path is not None or fmt != "table":
-        output.emit_sections(fmt, sections, report.document(), output=output_path)
-        return
-    _, title, lift = sections[0]
-    output.print_table(verdict.for_people(lift), title)
-    for name, title, table in sections[1:]:
-        output.print_table(table[SCORE_COLUMNS[name]] if name in SCORE_COLUMNS else table, title)
 
 
 @cli.command("why")

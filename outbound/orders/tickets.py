@@ -144,7 +144,7 @@ def read_file(path: Path, config: Config, now: dt.datetime) -> Intake:
 def _frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
     if suffix != ".csv":
         raise UserError(f"{path}: a ticket file is .csv or .xlsx", "ticket_file_kind")
     data = path.read_bytes()

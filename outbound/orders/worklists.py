@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -84,7 +85,22 @@ def listing(
 ) -> pd.DataFrame:
     """Work orders for a supervisor, filtered; overdue means open past its deadline. A
     ticket's order names its TYPE and external id; KIND keeps one ticket type's (or one
-    campaign's) orders."""
+    campaign's) orders. Each has its full phone, the reason and note of its current outcome,
+    when it closed, and its department: a follow-up's own, or the one an order escalated to."""
+    follow_up, outcome = ORDERS.alias("follow_up"), EVENTS.alias("outcome")
+    # Joined on the last of each, not looked up order by order: parent_id has no index.
+    last_follow_up = (
+        sa.select(follow_up.c.parent_id, sa.func.max(follow_up.c.id).label("id"))
+        .where(follow_up.c.channel == "followup", follow_up.c.parent_id.is_not(None))
+        .group_by(follow_up.c.parent_id)
+        .subquery()
+    )
+    last_outcome = (
+        sa.select(outcome.c.order_id, sa.func.max(outcome.c.id).label("id"))
+        .where(outcome.c.kind == "outcome")
+        .group_by(outcome.c.order_id)
+        .subquery()
+    )
     query = sa.select(
         ORDERS.c.id,
         ORDERS.c.campaign,
@@ -93,18 +109,28 @@ def listing(
         TICKETS.c.external_id,
         ORDERS.c.channel,
         ORDERS.c.line_id,
+        ORDERS.c.phone,
         ORDERS.c.state,
         ORDERS.c.agent_id.label("agent"),
-        ORDERS.c.department,
+        sa.func.coalesce(ORDERS.c.department, follow_up.c.department).label("department"),
         ORDERS.c.attempts,
         ORDERS.c.last_code,
         ORDERS.c.result,
+        ORDERS.c.reason,
+        outcome.c.note,
         TICKETS.c.received_at,
         ORDERS.c.created_at,
         ORDERS.c.due_at.label("deadline"),
+        ORDERS.c.closed_at,
         ORDERS.c.warned_at,
         ORDERS.c.escalated_to,
-    ).outerjoin(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
+    ).select_from(
+        ORDERS.outerjoin(TICKETS, TICKETS.c.id == ORDERS.c.ticket_id)
+        .outerjoin(last_follow_up, last_follow_up.c.parent_id == ORDERS.c.id)
+        .outerjoin(follow_up, follow_up.c.id == last_follow_up.c.id)
+        .outerjoin(last_outcome, last_outcome.c.order_id == ORDERS.c.id)
+        .outerjoin(outcome, outcome.c.id == last_outcome.c.id)
+    )
     if overdue:
         query = query.where(ORDERS.c.state.in_(orders.OPEN_STATES), ORDERS.c.due_at < now)
     if agent:
@@ -129,10 +155,14 @@ def report(
     now: dt.datetime,
     tz: ZoneInfo,
     only: str | None = None,
+    last: dt.date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The day's progress per campaign and per agent: assigned, attempted, reached, converted,
-    quota attainment and overdue; of campaign (or ticket type) ONLY when given."""
-    if connection.execute(sa.select(Run.day).where(Run.day == day)).first() is None:
+    quota attainment and overdue; of campaign (or ticket type) ONLY when given. With LAST, the
+    days from DAY to LAST added up (a week, a month): each list item counts on its day."""
+    last = last or day
+    ran = sa.select(Run.day).where(Run.day.between(day, last))
+    if connection.execute(ran).first() is None:
         raise UserError(
             f"no run for {day} yet; run it with: engine run --date {day}", "no_run_yet", day=day
         )
@@ -140,17 +170,22 @@ def report(
     listed = orders.frame(
         connection,
         sa.select(
-            items.c.order_id.label("id"), items.c.campaign, items.c.agent_id, items.c.new
-        ).where(items.c.day == day),
+            items.c.order_id.label("id"),
+            items.c.day,
+            items.c.campaign,
+            items.c.agent_id,
+            items.c.new,
+        ).where(items.c.day.between(day, last)),
     )
     outcomes = orders.frame(
         connection,
-        sa.select(EVENTS.c.order_id, EVENTS.c.code, EVENTS.c.at)
-        .join(items, sa.and_(items.c.order_id == EVENTS.c.order_id, items.c.day == day))
-        .where(EVENTS.c.kind == "outcome"),
+        sa.select(EVENTS.c.order_id, items.c.day, EVENTS.c.code, EVENTS.c.at)
+        .join(items, items.c.order_id == EVENTS.c.order_id)
+        .where(items.c.day.between(day, last), EVENTS.c.kind == "outcome"),
     )
-    on_day = pd.to_datetime(outcomes["at"], utc=True).dt.tz_convert(tz).dt.date == day
-    outcomes = outcomes[on_day.to_numpy(dtype=bool)]
+    # An outcome counts for the list it was on: the item of its order on the day it was made.
+    local = pd.to_datetime(outcomes["at"], utc=True).dt.tz_convert(tz).dt.date
+    outcomes = outcomes[(local == pd.to_datetime(outcomes["day"]).dt.date).to_numpy(dtype=bool)]
     overdue = orders.frame(
         connection,
         sa.select(ORDERS.c.id, ORDERS.c.campaign, ORDERS.c.agent_id).where(
@@ -162,9 +197,16 @@ def report(
         overdue = overdue[overdue["campaign"] == only].reset_index(drop=True)
     category = outcomes["code"].map({c: d.category for c, d in dispositions.items()})
     effect = outcomes["code"].map({c: d.effect for c, d in dispositions.items()})
-    listed["attempted"] = listed["id"].isin(outcomes["order_id"])
-    listed["reached"] = listed["id"].isin(outcomes.loc[category == "reached", "order_id"])
-    listed["converted"] = listed["id"].isin(outcomes.loc[effect == "converted", "order_id"])
+    listed_key = pd.MultiIndex.from_arrays([listed["id"], pd.to_datetime(listed["day"])])
+
+    def on_list(kept: pd.Series) -> np.ndarray:
+        done = outcomes[kept.to_numpy(dtype=bool)]
+        key = pd.MultiIndex.from_arrays([done["order_id"], pd.to_datetime(done["day"])])
+        return np.asarray(listed_key.isin(key))
+
+    listed["attempted"] = on_list(pd.Series(True, index=outcomes.index))
+    listed["reached"] = on_list(category == "reached")
+    listed["converted"] = on_list(effect == "converted")
     listed["quota"] = listed["campaign"].map(
         {name: c.spec.per_agent_per_day for name, c in campaigns.items()}
     )
@@ -181,8 +223,8 @@ def _progress(listed: pd.DataFrame, overdue: pd.DataFrame, by: str) -> pd.DataFr
             "converted": grouped["converted"].sum(),
         }
     )
-    # Quota: each agent's per_agent_per_day for each campaign they had new items of today.
-    firsts = listed[listed["new"]].drop_duplicates(["agent_id", "campaign"])
+    # Quota: each agent's per_agent_per_day for each campaign they had new items of that day.
+    firsts = listed[listed["new"]].drop_duplicates(["agent_id", "campaign", "day"])
     quota = firsts.groupby(by)["quota"].sum()
     done = listed[listed["new"] & listed["attempted"]].groupby(by).size()
     table["quota"] = quota.reindex(table.index).fillna(0).astype(int)

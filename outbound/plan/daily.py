@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from outbound.messages import outbox, sms
 from outbound.orders import deadlines, intake
 from outbound.orders.scripts import Texts, render
 from outbound.plan import segments
-from outbound.plan.assignment import Assignment, CampaignQuota, assign
+from outbound.plan.assignment import Assignment, CampaignQuota, assign, standing
 from outbound.plan.segments import Months
 from outbound.staff import agents as roster
 from outbound.store import locks, orders
@@ -44,6 +45,11 @@ class DayResult:
     seconds: float = 0.0
 
 
+# The agents' results from START to END (agent_id, reached, satisfaction_rate, conversion_rate):
+# results.quality.agent_quality, given by the caller, as results come after plan.
+Measure = Callable[[sa.Connection, Config, dt.datetime, dt.datetime], pd.DataFrame]
+
+
 @dataclass(frozen=True)
 class _Inputs:
     config: Config
@@ -55,6 +61,7 @@ class _Inputs:
     day: dt.date
     now: dt.datetime
     backfill: bool  # an earlier day than the latest run: new work only
+    measure: Measure | None
 
 
 class _AlreadyRan(Exception):
@@ -66,12 +73,19 @@ RUN_WAIT_SECONDS = 15 * 60
 
 
 def run_day(
-    config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime, *, backfill: bool = False
+    config: Config,
+    engine: sa.Engine,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    backfill: bool = False,
+    measure: Measure | None = None,
 ) -> DayResult:
     """The run for DAY; a second run of the same day, even one racing this one in another
     process, changes nothing. Runs of one database go one at a time, whatever their days; a day
     before the latest one run is refused unless BACKFILL, which then only adds that day's new
-    work and leaves the orders later days hold as they are."""
+    work and leaves the orders later days hold as they are. MEASURE gives the agents' results
+    when config.toml puts the best-measured agents on the best customers."""
     with locks.one_at_a_time(config.var, engine, "run", RUN_WAIT_SECONDS, "daily run"):
         with engine.connect() as connection:
             latest = connection.scalar(sa.select(sa.func.max(Run.day)))
@@ -82,18 +96,28 @@ def run_day(
                 f"work that {latest} gave out. To add that day's new work all the same, leaving "
                 "later days' orders as they are, run it with --backfill."
             )
-        return _run_day(config, engine, day, now, backfill=backfill and latest is not None)
+        return _run_day(
+            config, engine, day, now, backfill=backfill and latest is not None, measure=measure
+        )
 
 
 def _run_day(
-    config: Config, engine: sa.Engine, day: dt.date, now: dt.datetime, *, backfill: bool
+    config: Config,
+    engine: sa.Engine,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    backfill: bool,
+    measure: Measure | None,
 ) -> DayResult:
     started = time.perf_counter()
     campaigns, chosen = active(config, day)
     months = segments.load_months(config, engine, None, chosen.values(), every_column=True)
     previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
     scripts = Scripts(config.workspace / "scripts")
-    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, backfill)
+    inputs = _Inputs(
+        config, scripts, campaigns, chosen, months, previous, day, now, backfill, measure
+    )
     try:
         with engine.begin() as connection:
             _claim(connection, day, months.month, now)
@@ -162,7 +186,7 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
             connection, now, config.policy.warn_at, config.tz, config.settings.departments
         )
         result.warned, result.expired = watched.warned, watched.expired
-    agents = roster.roster_on(connection, day)
+    agents = _best_first(connection, inputs, roster.roster_on(connection, day))
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.tz)
     open_work = orders.open_work(connection)
     todays = _todays_existing(open_work.iloc[:0] if inputs.backfill else open_work, end_of_day)
@@ -194,6 +218,26 @@ def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     _rerender_moved(connection, inputs, assignment, existing[existing["id"].isin(carried)], agents)
     result.unassigned = _unassigned(assignment, existing)
     return result
+
+
+def _best_first(connection: sa.Connection, inputs: _Inputs, agents: pd.DataFrame) -> pd.DataFrame:
+    """AGENTS, their `seniority` the order in which they take the most valuable customers: the
+    roster's level, or with best_agents = "results" their standing on the results of the
+    `weeks` weeks before the day."""
+    config = inputs.config
+    chosen = config.settings.assignment
+    if chosen.best_agents == "seniority":
+        return agents
+    if inputs.measure is None:
+        raise UserError(
+            '[assignment] best_agents = "results" needs the agents\' measured results, which '
+            "this run was not given: run the day with engine run, or set best_agents = "
+            '"seniority" in config.toml'
+        )
+    end = dt.datetime.combine(inputs.day, dt.time(), config.tz)
+    start = end - dt.timedelta(weeks=chosen.weeks)
+    measured = inputs.measure(connection, config, start, end)
+    return standing.by_results(agents, measured, chosen.min_reached)
 
 
 def _plan(
@@ -400,7 +444,7 @@ def preview_messages(
     months = segments.load_months(config, engine, None, [chosen[name]], every_column=True)
     previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
     scripts = Scripts(config.workspace / "scripts")
-    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, False)
+    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, False, None)
     members = segments.members(chosen[name], months)
     nobody = policy.Contacts((), (), (), ())
     kept, _ = policy.apply(
@@ -530,7 +574,7 @@ def _update_existing(
                 "order_id": taken["id"],
                 "agent_id": taken["to_agent"],
                 "campaign": taken["campaign"],
-                "new": taken["id"].map(listed_new).fillna(False).astype(bool),
+                "new": taken["id"].map(listed_new).eq(True),
             }
         ),
     )

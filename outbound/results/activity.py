@@ -136,6 +136,21 @@ def calendar_days(
     return _by_day(_list_items(connection, chosen, quotas, tz))
 
 
+def calendar_agents(
+    connection: sa.Connection,
+    first: dt.date,
+    last: dt.date,
+    quotas: dict[str, int],
+    tz: ZoneInfo,
+) -> pd.DataFrame:
+    """Each agent's quota, attempted and quota_attained over the lists of FIRST to LAST,
+    whatever month their orders are of."""
+    items = _list_items(connection, LIST_ITEMS.c.day.between(first, last), quotas, tz)
+    if items.empty:
+        return pd.DataFrame(columns=_QUOTA_COLUMNS)
+    return _quota(items, "agent").reset_index()
+
+
 def _by_day(items: pd.DataFrame) -> pd.DataFrame:
     if items.empty:
         return pd.DataFrame(columns=["day", *_QUOTA_COLUMNS[1:]])

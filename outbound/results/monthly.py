@@ -1,29 +1,24 @@
 """A month's report: whether the campaigns of the month worked (lift against the holdout, the
 funnel) and what they did (reach, quota attainment per agent and day, SMS waves), as sections
-for a terminal, a workbook or JSON, and as one self-contained HTML page with SVG charts."""
+and SVG charts for the month's report (results.periodic) and the Results page."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from outbound import output
 from outbound.config import Config
 from outbound.messages import scores
 from outbound.results import activity, charts, tickets, verdict
-from outbound.results.lift import MIN_HOLDOUT, WARNINGS
 from outbound.results.tickets import TicketReport
 from outbound.results.verdict import Judged
 from outbound.workspace.campaigns import Campaign, find_campaign
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -125,26 +120,3 @@ def figures(report: MonthReport, say: charts.Say, titles: Mapping[str, str]) -> 
             for j in report.judged
         ],
     }
-
-
-def page(report: MonthReport, say: charts.Say, language: str, titles: Mapping[str, str]) -> str:
-    """The report as one HTML page in LANGUAGE (SAY its translator), campaigns by TITLES."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
-    )
-    return environment.get_template("month.html").render(
-        _=say,
-        language=language,
-        titles=titles,
-        warnings=WARNINGS,
-        want=MIN_HOLDOUT,
-        title=say(
-            "Campaigns of {month} judged on {judged_on}",
-            month=report.month,
-            judged_on=report.judged_on,
-        ),
-        by=report.by,
-        rows=output.records(report.lift),
-        sections={name: output.records(table) for name, _, table in report.sections()[1:]},
-        **figures(report, say, titles),
-    )

@@ -64,7 +64,15 @@ def measure(config: Config, connection: sa.Connection, month: str) -> TicketRepo
     of that month."""
     first = dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=config.tz)
     after = (first + dt.timedelta(days=32)).replace(day=1)
-    start, end = first.astimezone(dt.UTC), after.astimezone(dt.UTC)
+    return measure_span(
+        config, connection, month, first.astimezone(dt.UTC), after.astimezone(dt.UTC)
+    )
+
+
+def measure_span(
+    config: Config, connection: sa.Connection, label: str, start: dt.datetime, end: dt.datetime
+) -> TicketReport:
+    """The tickets received in [START, END) (a day, a week: LABEL) and the loop's work of then."""
     received = orders.frame(
         connection,
         sa.select(
@@ -102,7 +110,7 @@ def measure(config: Config, connection: sa.Connection, month: str) -> TicketRepo
     )
     window = (start, end)
     return TicketReport(
-        month,
+        label,
         _types(
             config,
             received.merge(loops, on="ticket_id", how="left").merge(

@@ -1,7 +1,8 @@
 """The sample's month of work: each day the real daily run, its messages sent dry-run, the
 other systems' tickets taken in as they arrive, the agents going through their lists, every call
-ending in a seeded disposition recorded as an agent records it, and the departments answering
-what was escalated to them. Deterministic for a seed, so the month report finds the same
+ending in a seeded disposition recorded as an agent records it (the dial link clicked before,
+and most calls' start and end posted by the softphone), and the departments answering what was
+escalated to them. Deterministic for a seed, so the month report finds the same
 figures."""
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from outbound.extract import snapshots
 from outbound.messages import receipts, sending
 from outbound.messages.channels import Channel
 from outbound.messages.outbox import OUTBOX
-from outbound.orders import intake, outcomes, replies, worklists
+from outbound.orders import calls, intake, outcomes, replies, worklists
 from outbound.orders.tickets import Ticket
 from outbound.plan import daily
+from outbound.results import quality
 from outbound.sample.billing import SEED
 from outbound.sample.tickets import day_tickets
 from outbound.staff import agents
@@ -50,6 +52,12 @@ WAVES = (dt.time(9), dt.time(18))
 # (complaint callbacks) or a callback booked for the afternoon comes back the same day.
 SHIFTS = (dt.time(9), dt.time(13, 30), dt.time(17))
 CALLBACK_HOURS = (10, 17)  # a callback is booked for the next day, within these hours
+# How long a call takes its agent, dial link to outcome saved (seconds): a customer reached
+# talks; an unanswered call rings out. The softphone posts the start and end of most calls;
+# the talk begins a few seconds after the click and ends before the agent saves the outcome.
+HANDLING = {True: (120, 360), False: (60, 110)}
+RING, WRAP_UP = (3, 15), (5, 25)
+SWITCH_SHARE = 0.7
 # Customers answer about half of the survey questions in the evening, as customers write:
 # digits, full-width digits, Chinese numerals, words, and now and then nothing a machine can
 # read (those wait for a person).
@@ -110,13 +118,17 @@ ANSWERS = {
 
 @dataclass(frozen=True)
 class Call:
-    """What an agent records for one item of the list."""
+    """What an agent records for one item of the list, and when: the dial link clicked at
+    OPENED_AT, the softphone's STARTED_AT and ENDED_AT (None when it posts none)."""
 
     order_id: int
     agent: str
     code: str
     reason: str | None
     callback_at: dt.datetime | None
+    opened_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -145,13 +157,16 @@ def work(
     for day in pd.date_range(first, last).date:
         elsewhere.begin(day)
         taken = elsewhere.until(_at(config, day, RUN_AT))
-        run = daily.run_day(config, engine, day, _at(config, day, RUN_AT))
+        run = daily.run_day(
+            config, engine, day, _at(config, day, RUN_AT), measure=quality.agent_quality
+        )
         sent = _send(config, engine, channel, day, WAVES[0])
         recorded: Counter[str] = Counter()
         for shift in SHIFTS:
             now = _at(config, day, shift)
             taken += elsewhere.until(now)
             for call in draw_calls(config, campaigns, _due(engine, campaigns, day, now), now, seed):
+                calls.opened(engine, call.order_id, call.agent, call.opened_at)
                 outcomes.record(
                     config,
                     engine,
@@ -163,6 +178,7 @@ def work(
                     reason=call.reason,
                     callback_at=call.callback_at,
                 )
+                _posted(engine, call, now)
                 recorded[config.dispositions[call.code].category] += 1
         taken += elsewhere.until(_at(config, day + dt.timedelta(days=1), dt.time()))
         sent += _send(config, engine, channel, day, WAVES[1])
@@ -179,7 +195,8 @@ def draw_calls(
 ) -> list[Call]:
     """How each due item (id, campaign, agent) ends NOW: a disposition drawn from the
     campaign's mix (a ticket's order from TICKETED), with a reason where the campaign or the
-    ticket type asks for one and a callback time."""
+    ticket type asks for one and a callback time; and the call's times, ending NOW (every call
+    of a shift is saved at the shift's moment)."""
     if due.empty:
         return []
     rng = np.random.default_rng([seed, now.toordinal(), now.hour * 60 + now.minute])
@@ -198,20 +215,54 @@ def draw_calls(
     pick = rng.random(count)
     hours = rng.integers(*CALLBACK_HOURS, count)
     tomorrow = now.date() + dt.timedelta(days=1)
-    calls = []
-    for row, code, choice, hour in zip(due.itertuples(), codes, pick, hours, strict=True):
+    timing = np.random.default_rng([seed, now.toordinal(), now.hour * 60 + now.minute, 2])
+    reached = np.array([config.dispositions[str(code)].category == "reached" for code in codes])
+    handling = np.where(
+        reached, timing.uniform(*HANDLING[True], count), timing.uniform(*HANDLING[False], count)
+    )
+    ring, wrap_up = timing.uniform(*RING, count), timing.uniform(*WRAP_UP, count)
+    posted = timing.random(count) < SWITCH_SHARE
+    drawn = []
+    for row, code, choice, hour, seconds, start, end, switch in zip(
+        due.itertuples(),
+        codes,
+        pick,
+        hours,
+        handling,
+        ring,
+        wrap_up,
+        posted,
+        strict=True,
+    ):
+        opened_at = now - dt.timedelta(seconds=round(float(seconds)))
         spec = kinds[row.campaign] if row.campaign in kinds else campaigns[row.campaign].spec
         reasons = _reasons(config, spec.reasons, str(code))
-        calls.append(
+        drawn.append(
             Call(
                 int(row.id),
                 row.agent,
                 str(code),
                 reasons[int(choice * len(reasons))] if reasons else None,
                 _at(config, tomorrow, dt.time(int(hour))) if code == "callback" else None,
+                opened_at,
+                opened_at + dt.timedelta(seconds=round(float(start))) if switch else None,
+                now - dt.timedelta(seconds=round(float(end))) if switch else None,
             )
         )
-    return calls
+    return drawn
+
+
+def _posted(engine: sa.Engine, call: Call, now: dt.datetime) -> None:
+    """The softphone's post of CALL, if it made one: once by its call id, however often the
+    day is worked."""
+    if call.started_at is None or call.ended_at is None:
+        return
+    call_id = f"sample-{call.order_id}-{call.started_at:%Y%m%d%H%M%S}"
+    calls.switched(
+        engine,
+        calls.SwitchCall(call.order_id, call.agent, call.started_at, call.ended_at, call_id),
+        now,
+    )
 
 
 def _reasons(config: Config, named: str | None, code: str) -> list[str]:

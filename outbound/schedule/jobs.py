@@ -24,6 +24,7 @@ from outbound.extract.imports import import_extract
 from outbound.messages import sending
 from outbound.orders import care, deadlines, intake
 from outbound.plan import daily
+from outbound.results import quality
 from outbound.store import locks
 from outbound.store.db import open_database
 from outbound.store.models import JobRun
@@ -161,7 +162,7 @@ def daily_run(workspace: str, now: dt.datetime | None = None) -> str:
         day = now.astimezone(config.tz).date()
 
         def work() -> str:
-            result = daily.run_day(config, engine, day, now)
+            result = daily.run_day(config, engine, day, now, measure=quality.agent_quality)
             created = sum(plan.get("created", 0) for plan in result.campaigns)
             return f"{result.status}: {created} work orders"
 

@@ -22,8 +22,8 @@ from outbound.store.models import Agent, User
 # fault system) only sends tickets through the API.
 Role = Literal["agent", "supervisor", "marketing", "department", "system", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
-# Roles that see customers' numbers in full; marketing sees them masked, and may not select
-# lines by them either (rules.grants).
+# Roles that may select lines by their numbers (rules.grants); marketing may not. Who sees a
+# number in full is another matter: outbound.privacy ([privacy] full_phone_roles).
 SEES_NUMBERS: frozenset[Role] = frozenset({"agent", "supervisor", "department", "admin"})
 USERS = cast(sa.Table, User.__table__)
 MIN_PASSWORD = 8

@@ -279,9 +279,10 @@ class Event(Base):
 
 class Call(Base):
     """One call of an agent on a work order, for its handling time: OPENED_AT when the agent's
-    page dialled (the dial link clicked); STARTED_AT and ENDED_AT when a softphone or switch
-    posts them (they take precedence). An outcome closes the calls of its order and agent
-    made before it: EVENT_ID is that outcome. A switch's EXTERNAL_ID makes its post once."""
+    page dialled (source "page": the dial link clicked); STARTED_AT and ENDED_AT when a
+    softphone or switch posts them (source "switch", once by its call id, EXTERNAL_ID). Which
+    outcome a call belongs to is read from the times when a report asks (results.handling),
+    so a switch that posts late still counts."""
 
     __tablename__ = "calls"
     __table_args__ = (
@@ -297,7 +298,6 @@ class Call(Base):
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    event_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

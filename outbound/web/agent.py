@@ -16,11 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from outbound.errors import UserError
-from outbound.extract.phones import dialable
 from outbound.orders import customers, desk, outcomes, undo, worklists
 from outbound.store.models import Agent
 from outbound.store.orders import ORDERS
-from outbound.web import i18n
+from outbound.web import i18n, numbers
 from outbound.web.refusals import said
 from outbound.web.site import (
     AgentViewer,
@@ -35,8 +34,8 @@ from outbound.web.site import (
 )
 from outbound.workspace.campaigns import Campaign
 
-router = APIRouter()
-api = APIRouter(prefix="/api", tags=["agent"])
+router = APIRouter(dependencies=[numbers.AUDITED])
+api = APIRouter(prefix="/api", tags=["agent"], dependencies=[numbers.AUDITED])
 # How often an open page asks for the callbacks that have fallen due.
 REMINDER_SECONDS = 30
 _NAMES = customers.Names()
@@ -167,7 +166,7 @@ def reminders_fragment(
     due = desk.due_callbacks(rows, now)
     names = _NAMES.of(web.config, web.engine, due)
     context = {
-        "reminders": _reminders(_Reading.of(web, web.campaigns()), rows, names, now),
+        "reminders": _reminders(_Reading.of(request, viewer, web.campaigns()), rows, names, now),
         "agent_query": _agent_query(viewer, chosen),
         "reminder_seconds": REMINDER_SECONDS,
     }
@@ -263,7 +262,7 @@ def undo_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: Ro
         return _next(request, viewer, agent, _skipped(form.get("skip", "")), message=message)
     with web.engine.connect() as connection:
         context = {
-            "done": _done(web, connection, viewer, agent),
+            "done": _done(request, connection, viewer, agent),
             "message": message,
             "progress": _progress(web, connection, agent),
             "oob": False,
@@ -346,7 +345,8 @@ def _card(
     (which form, why, what was typed) shows the message next to that form, which keeps what was
     typed (409, which the page's htmx swaps in too)."""
     web = web_of(request)
-    reading = _Reading.of(web, web.campaigns())
+    viewer = request.state.viewer
+    reading = _Reading.of(request, viewer, web.campaigns())
     with web.engine.connect() as connection:
         row = worklists.order_row(connection, item)
         assert row is not None, "checked by _acting_agent"
@@ -356,7 +356,7 @@ def _card(
         if progress_of:
             after = {
                 "progress": _progress(web, connection, progress_of),
-                "done": _done(web, connection, request.state.viewer, progress_of),
+                "done": _done(request, connection, viewer, progress_of),
                 "line": _line(reading, row, names, web.clock()),
             }
     context = {
@@ -379,11 +379,11 @@ def _desk(request: Request, web: Web, viewer: Viewer, agent: str) -> dict[str, A
     with web.engine.connect() as connection:
         to_call = worklists.todays_calls(connection, campaigns, agent, day, now)
         rows = [*to_call, *worklists.finished_today(connection, agent, day)]
-        done = _done(web, connection, viewer, agent)
+        done = _done(request, connection, viewer, agent)
         progress = _progress(web, connection, agent)
     names = _NAMES.of(web.config, web.engine, rows)
-    reading = _Reading.of(web, campaigns)
-    picked = desk.pick(rows, query, now, names, reading.country)
+    reading = _Reading.of(request, viewer, campaigns)
+    picked = desk.pick(rows, query, now, names, reading.sight.country)
     return {
         "agent": agent,
         "day": day,
@@ -417,7 +417,7 @@ def _next(
     JUST recorded with its undo, or why an act was REFUSED; SKIPPED, the items passed over."""
     web = web_of(request)
     now, day, campaigns = web.clock(), web.now().date(), web.campaigns()
-    reading = _Reading.of(web, campaigns)
+    reading = _Reading.of(request, viewer, campaigns)
     with web.engine.connect() as connection:
         rows = worklists.todays_calls(connection, campaigns, agent, day, now)
         row = next((r for r in rows if r["id"] == first), None)
@@ -459,7 +459,8 @@ def _line(
         "status": desk.status(row, now),
         "name": names.get(row["line_id"]),
         "title": reading.titles.get(row["campaign"], row["campaign"]),
-        "dialable": dialable(row["phone"], reading.country),
+        "phone": reading.sight.phone(row["id"], row["phone"]),
+        "dialable": reading.sight.dialable(row["id"], row["phone"]),
     }
 
 
@@ -470,18 +471,22 @@ def _reminders(
     return [_line(reading, dict(row), names, now) for row in desk.due_callbacks(rows, now)]
 
 
-def _done(web: Web, connection: sa.Connection, viewer: Viewer, agent: str) -> list[dict[str, Any]]:
+def _done(
+    request: Request, connection: sa.Connection, viewer: Viewer, agent: str
+) -> list[dict[str, Any]]:
     """AGENT's outcomes of today, newest first; those the viewer recorded within the undo
     window say until when they may be undone."""
+    web = web_of(request)
     now = web.clock()
     rows = worklists.done_today(connection, agent, web.now().date(), web.config.tz)
     names = _NAMES.of(web.config, web.engine, rows)
-    reading = _Reading.of(web, web.campaigns())
+    reading = _Reading.of(request, viewer, web.campaigns())
     return [
         row
         | {
             "name": names.get(row["line_id"]),
-            "dialable": dialable(row["phone"], reading.country),
+            "phone": reading.sight.phone(row["order_id"], row["phone"]),
+            "dialable": reading.sight.dialable(row["order_id"], row["phone"]),
             "title": reading.titles.get(row["campaign"], row["campaign"]),
             "label": reading.labels.get(row["code"], row["code"]),
             "until": until
@@ -516,7 +521,7 @@ def list_api(
     with web.engine.connect() as connection:
         if not _may_see(connection, viewer, agent_id):
             raise HTTPException(404, f"no agent {agent_id} among those you may see")
-        return _listing(web, connection, agent_id, date or web.now().date())
+        return _listing(request, viewer, connection, agent_id, date or web.now().date())
 
 
 @api.post("/items/{item}/outcome", responses=_REFUSALS)
@@ -625,20 +630,22 @@ def _give_back(web: Web, item: int, agent: str, viewer: Viewer, reason: str) -> 
 
 @dataclass(frozen=True)
 class _Reading:
-    """What turning order rows into list items needs, looked up once a request."""
+    """What turning order rows into list items needs, looked up once a request: how the
+    viewer sees the numbers (an agent their own in full) among it."""
 
     tz: ZoneInfo
-    country: str
+    sight: numbers.Sight
     titles: dict[str, str]
     labels: dict[str, str]
     reasons: dict[str, dict[str, str] | None]
 
     @classmethod
-    def of(cls, web: Web, campaigns: dict[str, Campaign]) -> _Reading:
+    def of(cls, request: Request, viewer: Viewer, campaigns: dict[str, Campaign]) -> _Reading:
+        web = web_of(request)
         config = web.config
         return cls(
             config.tz,
-            config.extract.country,
+            numbers.sight(request, viewer, own=viewer.role == "agent"),
             {name: campaign.spec.title or name for name, campaign in campaigns.items()},
             _labels(web),
             {
@@ -650,13 +657,16 @@ class _Reading:
         )
 
 
-def _listing(web: Web, connection: sa.Connection, agent: str, day: dt.date) -> AgentList:
+def _listing(
+    request: Request, viewer: Viewer, connection: sa.Connection, agent: str, day: dt.date
+) -> AgentList:
     """AGENT's list of DAY: three queries whatever its length."""
+    web = web_of(request)
     campaigns = web.campaigns()
     rows = worklists.todays_calls(connection, campaigns, agent, day, web.clock())
     history = worklists.line_history(connection, {row["line_id"] for row in rows})
     progress = worklists.agent_progress(connection, campaigns, agent, day, web.config.tz)
-    reading = _Reading.of(web, campaigns)
+    reading = _Reading.of(request, viewer, campaigns)
     names = _NAMES.of(web.config, web.engine, rows)
     return AgentList(
         agent=agent,
@@ -679,8 +689,8 @@ def _item(
         campaign=campaign,
         campaign_title=reading.titles.get(campaign, campaign),
         line_id=row["line_id"],
-        phone=row["phone"],
-        dialable=dialable(row["phone"], reading.country),
+        phone=reading.sight.phone(row["id"], row["phone"]),
+        dialable=reading.sight.dialable(row["id"], row["phone"]),
         name=names.get(row["line_id"]),
         region=row["region"],
         value=row["value"],

@@ -26,6 +26,7 @@ from outbound.web import (
     admin,
     agent,
     auth,
+    calls,
     departments,
     marketing,
     service,
@@ -70,7 +71,7 @@ def create_app(
     )
     app.state.web = Web(config, engine, clock)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for area in (agent, supervisor, service, marketing, departments, admin):
+    for area in (agent, calls, supervisor, service, marketing, departments, admin):
         app.include_router(area.router, include_in_schema=False)
         app.include_router(area.api)
     for router in (auth.router, webhooks.router):

@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from outbound.errors import UserError
-from outbound.extract import phones
 from outbound.orders import intake, replies, tickets
+from outbound.web import numbers
 from outbound.web.refusals import said
 from outbound.web.site import CheckedForm, RowId, Viewer, api_role, refusal, role, web_of
 
-router = APIRouter()
-api = APIRouter(prefix="/api", tags=["tickets and departments"])
+router = APIRouter(dependencies=[numbers.AUDITED])
+api = APIRouter(prefix="/api", tags=["tickets and departments"], dependencies=[numbers.AUDITED])
 MOST_A_BATCH = 1000
 ApiSender = Annotated[Viewer, Depends(api_role("system", "supervisor"))]
 ApiDepartment = Annotated[Viewer, Depends(api_role("department"))]
@@ -165,8 +165,10 @@ def _orders(request: Request, viewer: Viewer) -> list[dict[str, Any]]:
     with web.engine.connect() as connection:
         found = replies.department_orders(connection, _department(viewer), web.clock())
     found = found.rename(columns={"due_at": "deadline"})
-    country = web.config.extract.country
-    found["dial"] = found["phone"].map(lambda phone: phones.dialable(phone, country))
+    seen = numbers.sight(request, viewer)
+    shown = list(zip(found["id"], found["phone"], strict=True))
+    found["dial"] = [seen.dialable(order, phone) for order, phone in shown]
+    found["phone"] = [seen.phone(order, phone) for order, phone in shown]
     return [
         {key: (None if value is None or value != value else value) for key, value in row.items()}
         for row in found.to_dict("records")

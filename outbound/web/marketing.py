@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from outbound import output
@@ -18,7 +19,7 @@ from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.plan import daily, rule_check, segment_counts
 from outbound.privacy import mask as masked
-from outbound.results import lift, monthly, progress, verdict
+from outbound.results import charts, lift, monthly, period, progress, reasons, verdict
 from outbound.results.progress import Progress
 from outbound.rules import RuleError
 from outbound.rules.values import ValueNotFound
@@ -139,12 +140,24 @@ def save_segment(request: Request, viewer: MarketingViewer, form: CheckedForm) -
 
 @router.get("/marketing/results")
 def results_page(
-    request: Request, viewer: ResultsViewer, month: str = "", by: str = "campaign"
+    request: Request,
+    viewer: ResultsViewer,
+    month: str = "",
+    by: str = "campaign",
+    reasons_by: reasons.Breakdown = "region",
 ) -> HTMLResponse:
-    """Did the campaigns of a month work: the month report's charts and lift table."""
+    """Did the campaigns of a month work: the month report's charts and lift table, and the
+    reasons agents recorded while they were worked (the calendar month after it)."""
     web = web_of(request)
     loaded = snapshots.loaded_months(web.engine)
-    context: dict[str, Any] = {"months": loaded[:-1], "month": month, "by": by, "problem": None}
+    context: dict[str, Any] = {
+        "months": loaded[:-1],
+        "month": month,
+        "by": by,
+        "reasons_by": reasons_by,
+        "breakdowns": reasons.BREAKDOWNS,
+        "problem": None,
+    }
     campaigns = web.campaigns()
     titles = {name: campaign.spec.title or name for name, campaign in campaigns.items()}
     try:
@@ -158,10 +171,36 @@ def results_page(
             "warnings": lift.WARNINGS,
             "want": lift.MIN_HOLDOUT,
             **monthly.figures(report, i18n.translator(viewer.language), titles),
+            "reasons": _reasons(web, report.judged_on, reasons_by, viewer, titles),
         }
     except UserError as exc:
         context["problem"] = said(exc, viewer.language)
     return web.page(request, "marketing/results.html", context)
+
+
+def _reasons(
+    web: Web, worked: str, by: reasons.Breakdown, viewer: Viewer, titles: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each campaign's reasons recorded in the calendar month WORKED, broken down BY: its
+    chart and its table."""
+    say = i18n.translator(viewer.language)
+    with web.engine.connect() as connection:
+        counted = reasons.table(
+            web.config, connection, web.campaigns().values(), period.month(worked), by
+        )
+    shown = []
+    for name, rows in counted.groupby("campaign", sort=True):
+        title = say("{campaign}: reasons by {by}", campaign=titles.get(name, name), by=say(by))
+        table = reasons.wide(rows)
+        shown.append(
+            {
+                "campaign": name,
+                "chart": Markup(charts.reasons(rows, title, say)),
+                "labels": list(table.columns[2:]),
+                "rows": output.records(table),
+            }
+        )
+    return shown
 
 
 @router.get("/marketing/campaigns")

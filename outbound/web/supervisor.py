@@ -15,11 +15,11 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from outbound.errors import UserError
-from outbound.extract import phones
 from outbound.orders import customers, supervision
-from outbound.results import activity, charts
+from outbound.results import activity, charts, quality
+from outbound.results.period import Period
 from outbound.staff import agents
-from outbound.web import i18n
+from outbound.web import i18n, numbers
 from outbound.web.refusals import said
 from outbound.web.site import (
     ApiSupervisor,
@@ -33,7 +33,7 @@ from outbound.web.site import (
     web_of,
 )
 
-router = APIRouter()
+router = APIRouter(dependencies=[numbers.AUDITED])
 api = APIRouter(prefix="/api", tags=["supervisor"])
 _NAMES = customers.Names()
 STALE = "Changed since the page was shown (now {state}, {holder}); not moved."
@@ -55,7 +55,23 @@ def progress_page(
     request: Request, viewer: SupervisorViewer, date: dt.date | None = None
 ) -> HTMLResponse:
     web = web_of(request)
-    return web.page(request, "supervisor/progress.html", _team_progress(web, viewer, date))
+    context = _team_progress(web, viewer, date) | {
+        "targets": _targets(web, _day(web, date)),
+        "measures": quality.MEASURE_TITLES,
+        "sources": quality.SOURCE_TITLES,
+    }
+    return web.page(request, "supervisor/progress.html", context)
+
+
+def _targets(web: Web, day: dt.date) -> list[dict[str, Any]]:
+    """The center's measures from the first of DAY's month to DAY, beside their targets (none
+    in the calendar's last year, whose end no clock can reach)."""
+    if day.year == dt.MAXYEAR:
+        return []
+    with web.engine.connect() as connection:
+        so_far = Period("month", day.replace(day=1), day)
+        measured = quality.measure(connection, web.config, so_far)
+    return _records(quality.against_targets(web.config, measured))
 
 
 @router.get("/supervisor/progress")
@@ -115,12 +131,13 @@ def _progress(web: Web, connection: sa.Connection, viewer: Viewer, day: dt.date)
 @router.get("/supervisor/deadlines")
 def deadlines_page(request: Request, viewer: SupervisorViewer) -> HTMLResponse:
     web = web_of(request)
-    return web.page(request, "supervisor/deadlines.html", _deadlines(web, viewer))
+    return web.page(request, "supervisor/deadlines.html", _deadlines(request, viewer))
 
 
-def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, Any]:
-    """The deadline page's rows (or the row of ONLY), with the customer's name and number as
-    agents dial it, and the agents they may go to."""
+def _deadlines(request: Request, viewer: Viewer, only: int | None = None) -> dict[str, Any]:
+    """The deadline page's rows (or the row of ONLY), with the customer's name and number (as
+    agents dial it, for a role granted it; masked otherwise), and the agents they may go to."""
+    web = web_of(request)
     with web.engine.connect() as connection:
         team = team_of(connection, viewer)
         rows = supervision.near_deadline(
@@ -130,14 +147,15 @@ def _deadlines(web: Web, viewer: Viewer, only: int | None = None) -> dict[str, A
         sent = supervision.urges(connection, [int(i) for i in rows["id"]])
     names = _NAMES.of(web.config, web.engine, rows[["month", "line_id"]].to_dict("records"))
     rows["customer"] = rows["line_id"].map(names)
-    rows["dial"] = rows["phone"].map(
-        lambda phone: phones.dialable(phone, web.config.extract.country)
-    )
+    seen = numbers.sight(request, viewer)
+    shown = zip(rows["id"], rows["phone"], strict=True)
+    rows["dial"] = [seen.dialable(order, phone) for order, phone in shown]
     present = roster[~roster["absent"]]
     return {
         "rows": _records(rows),
         "urges": sent,
         "present": _records(present[["agent_id", "name"]]),
+        "dial_links": seen.full,
         "notes": {},
         "banner": None,
         "summary": None,
@@ -176,7 +194,7 @@ def reassign_rows(request: Request, viewer: SupervisorViewer, form: CheckedForm)
     if refused is None and not ticked:
         refused = ("error", "Tick the orders to reassign first.", {})
     if refused is not None:
-        context = _deadlines(web, viewer) | {"summary": refused}
+        context = _deadlines(request, viewer) | {"summary": refused}
         return web.page(request, "supervisor/deadlines.html", context, status=409)
     notes: dict[int, Note] = {
         order: _reassign(web, viewer, order, to, team, seen)
@@ -190,7 +208,7 @@ def reassign_rows(request: Request, viewer: SupervisorViewer, form: CheckedForm)
         "{done} of {count} orders reassigned to {agent}.",
         {"done": str(done), "count": str(len(notes)), "agent": to},
     )
-    context = _deadlines(web, viewer) | {"notes": notes, "summary": summary}
+    context = _deadlines(request, viewer) | {"notes": notes, "summary": summary}
     return web.page(request, "supervisor/deadlines.html", context)
 
 
@@ -248,11 +266,11 @@ def _row(request: Request, web: Web, viewer: Viewer, order_id: int, note: Note) 
     """After an action on a row: htmx gets the row again with NOTE; a plain form post goes back
     to the page, a refusal shown above the table."""
     if request.headers.get("HX-Request"):
-        context = _deadlines(web, viewer, order_id) | {"notes": {order_id: note}}
+        context = _deadlines(request, viewer, order_id) | {"notes": {order_id: note}}
         return web.page(request, "supervisor/deadline_rows.html", context)
     if note[0] == "ok":
         return RedirectResponse("/supervisor/deadlines", status_code=303)
-    context = _deadlines(web, viewer) | {"banner": (order_id, note[1])}
+    context = _deadlines(request, viewer) | {"banner": (order_id, note[1])}
     return web.page(request, "supervisor/deadlines.html", context, status=409)
 
 
@@ -468,3 +486,30 @@ def progress_api(
         except UserError as exc:
             raise refusal(exc, viewer) from None
     return TeamProgressOut(date=day, agents=[AgentProgress(**row) for row in _records(table)])
+
+
+class TargetOut(BaseModel):
+    measure: str = Field(
+        description="satisfaction, nps, within_deadline, reach, attainment or "
+        "first_contact_resolution"
+    )
+    source: str = Field(description="calls, survey, nps, tickets or lists")
+    value: float | None = Field(description="a share (0.99 = 99%); nps from -1 to 1")
+    base: int = Field(description="how many the value counts over")
+    target: float | None
+    met: bool | None = Field(description="none when the measure has no target or no value")
+
+
+class TargetsOut(BaseModel):
+    first: dt.date
+    last: dt.date
+    targets: list[TargetOut]
+
+
+@api.get("/targets")
+def targets_api(request: Request, viewer: ApiSupervisor, date: dt.date | None = None) -> TargetsOut:
+    """The center's measures from the first of the month to DATE (today), beside its targets."""
+    web = web_of(request)
+    day = _day(web, date)
+    rows = [TargetOut(**row) for row in _targets(web, day)]
+    return TargetsOut(first=day.replace(day=1), last=day, targets=rows)

@@ -43,7 +43,9 @@ class Center:
         return json.loads(self.ok(*args, "--format", "json", now=now))
 
     def calls(self, agent: str, day: str) -> list[dict]:
-        return self.json("calls", "--agent", agent, "--date", day)["calls"]
+        """AGENT's calls of DAY with the customers' full numbers, which the tests dial and
+        reply from (each listing so is a view in the audit log)."""
+        return self.json("calls", "--agent", agent, "--date", day, "--full-phones")["calls"]
 
     def refused(self, *args: str, now: str | None = None) -> str:
         code, _, err = self.engine(*args, now=now)

@@ -138,7 +138,7 @@ def test_a_wrong_number_closes_the_item_and_suppresses_the_number(center: Center
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
     call = center.calls("A06", DAY)[0]
     center.ok("outcome", str(call["item"]), "--code", "wrong_number", now=f"{DAY} 10:00")
-    suppressed = center.json("suppress", "list")["suppressions"]
+    suppressed = center.json("suppress", "list", "--full-phones")["suppressions"]
     assert [(s["phone"], s["reason"]) for s in suppressed] == [(call["phone"], "wrong_number")]
 
 
@@ -267,7 +267,7 @@ def test_two_processes_running_the_same_day_write_one_set_of_orders(center: Cent
 def test_a_marketing_opt_out_keeps_the_care_callback_and_do_not_call_bars_it(
     center: Center,
 ) -> None:
-    line = center.json("preview", "complaints", "--limit", "1")["rows"][0]
+    line = center.json("preview", "complaints", "--limit", "1", "--full-phones")["rows"][0]
 
     def verdict() -> str:
         found = center.json("why", line["line_id"], "--date", DAY)["campaigns"]
@@ -280,7 +280,7 @@ def test_a_marketing_opt_out_keeps_the_care_callback_and_do_not_call_bars_it(
     assert verdict() == "kept out: suppressed"
     scopes = {
         (s["channel"], s["purpose"], s["reason"])
-        for s in center.json("suppress", "list")["suppressions"]
+        for s in center.json("suppress", "list", "--full-phones")["suppressions"]
     }
     assert scopes == {
         ("*", "marketing", "opt_out"),
@@ -312,7 +312,7 @@ def test_a_suppression_file_in_gbk_is_imported_and_a_bad_number_refuses_it(
     bad.write_text("13993412346\n12345\n", encoding="utf-8")
     err = center.refused("suppress", "import", str(bad))
     assert "not a Chinese mobile or fixed-line number: 12345; nothing was added" in err
-    phones = [s["phone"] for s in center.json("suppress", "list")["suppressions"]]
+    phones = [s["phone"] for s in center.json("suppress", "list", "--full-phones")["suppressions"]]
     assert sorted(phones) == ["+8613993412345", "+869348211001"]
 
 
@@ -345,7 +345,7 @@ def test_unfinished_work_of_an_ended_campaign_stays_open_off_the_lists(center: C
 
 def test_a_dry_run_wave_writes_each_message_once_to_a_file(center: Center) -> None:
     center.ok("run", "--date", DAY, now=f"{DAY} 07:30")
-    messages = center.json("outbox")["messages"]
+    messages = center.json("outbox", "--full-phones")["messages"]
     out = center.ok("send", "--dry-run", now=f"{DAY} 09:00")
     assert f"dryrun: {len(messages)} sent" in out
     lines = (center.folder / "var" / "outbox" / "dryrun.jsonl").read_text("utf-8").splitlines()

@@ -135,7 +135,9 @@ def test_us_numbers_with_an_area_code_column_and_no_id_load_segment_and_are_call
     calls = [
         call
         for agent in ("A01", "A02", "A03", "A04", "A05", "A06")
-        for call in workspace.json("calls", "--agent", agent, "--date", DAY)["calls"]
+        for call in workspace.json("calls", "--agent", agent, "--date", DAY, "--full-phones")[
+            "calls"
+        ]
     ]
     assert len(calls) == 10
     assert all(call["phone"].startswith("+1") and len(call["phone"]) == 12 for call in calls)

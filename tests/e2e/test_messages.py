@@ -35,7 +35,7 @@ def center(messaging_center: Center) -> Center:
 
 
 def outbox(center: Center) -> list[dict]:
-    return center.json("outbox")["messages"]
+    return center.json("outbox", "--full-phones")["messages"]
 
 
 def test_a_wave_sends_each_due_sms_once_and_every_request_matches_twilios_api(
@@ -102,7 +102,7 @@ def test_an_sms_goes_to_mobiles_only_and_why_names_the_rule_for_a_fixed_line(
 ) -> None:
     due = outbox(center)
     assert due and all(m["phone"].startswith("+861") and len(m["phone"]) == 14 for m in due)
-    rows = center.json("preview", "high_spend", "--limit", "500")["rows"]
+    rows = center.json("preview", "high_spend", "--limit", "500", "--full-phones")["rows"]
     fixed = next(row for row in rows if row["phone_type"] == "fixed")
     verdicts = center.json("why", fixed["line_id"], "--date", DAY)["campaigns"]
     sms = next(v for v in verdicts if v["campaign"] == "upsell_sms")
@@ -311,7 +311,10 @@ def test_invalid_and_opted_out_numbers_go_on_the_suppression_list(
     center.ok("send", now=f"{DAY} 09:00")
     failed = [m for m in outbox(center) if m["state"] == "failed"]
     assert sorted(m["error_code"] for m in failed) == ["21211", "21610", "30005"]
-    reasons = {s["phone"]: s["reason"] for s in center.json("suppress", "list")["suppressions"]}
+    reasons = {
+        s["phone"]: s["reason"]
+        for s in center.json("suppress", "list", "--full-phones")["suppressions"]
+    }
     assert sorted(reasons[m["phone"]] for m in failed) == [
         "opt_out",
         "wrong_number",

@@ -116,31 +116,37 @@ def test_an_opt_out_counts_for_the_last_message_before_it_only(worked: Center) -
     assert wave["opt_outs"] == 1
 
 
-def test_a_workbook_has_a_sheet_a_section_and_csv_a_file_a_section(
+def test_a_workbook_has_a_sheet_a_section_in_chinese_and_csv_a_file_a_section(
     worked: Center, tmp_path: Path
 ) -> None:
     workbook = tmp_path / "十月.xlsx"
     worked.ok("report", "--month", "2026-10", "--output", str(workbook))
-    sheets = pd.read_excel(workbook, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == [
-        "lift",
-        "campaigns",
-        "agents",
-        "days",
-        "waves",
-        "scores",
-        "agent_scores",
-        "ticket_types",
-        "departments",
-        "recalls",
-        "loop",
+    sheets = pd.read_excel(workbook, sheet_name=None, engine="openpyxl", header=1)
+    assert list(sheets)[:11] == [
+        "提升",
+        "活动",
+        "坐席",
+        "每日进度",
+        "短信语音批次",
+        "客户评分",
+        "各坐席客户评分",
+        "受理工单",
+        "部门回单",
+        "再回访",
+        "重开、再转派与超时",
     ]
-    assert "quota_attained" in sheets["agents"].columns
-    assert set(sheets["lift"]["campaign"]) == {"zero_usage_wakeup", "upsell_sms"}
+    assert {"目标达成", "坐席排名", "各坐席处理时长", "话术对比", "原因（按区县）"} <= set(sheets)
+    assert "定额完成率" in sheets["坐席"].columns
+    assert set(sheets["提升"]["活动"]) == {"零次户唤醒", "家家e短信"}
+    english = tmp_path / "october.xlsx"
+    worked.ok("report", "--month", "2026-10", "--lang", "en", "--output", str(english))
+    sheets = pd.read_excel(english, sheet_name=None, engine="openpyxl", header=1)
+    assert list(sheets)[:3] == ["Lift", "Campaigns", "Agents"]
+    assert "quota attained" in sheets["Agents"].columns
     table = tmp_path / "october.csv"
     worked.ok("report", "--month", "2026-10", "--output", str(table))
     written = sorted(p.name for p in tmp_path.glob("october*.csv"))
-    assert written == [
+    assert {
         "october.agent_scores.csv",
         "october.agents.csv",
         "october.campaigns.csv",
@@ -152,7 +158,11 @@ def test_a_workbook_has_a_sheet_a_section_and_csv_a_file_a_section(
         "october.scores.csv",
         "october.ticket_types.csv",
         "october.waves.csv",
-    ]
+        "october.targets.csv",
+        "october.ranking.csv",
+        "october.handling_agent_id.csv",
+        "october.reasons_region.csv",
+    } <= set(written)
     assert "p_value" in pd.read_csv(table).columns
 
 

@@ -58,7 +58,10 @@ def test_make_run_imports_the_sample_runs_the_day_judges_a_worked_week_and_rerun
     assert "rejected" in first
     assert "run of 2026-11-02" in first
     assert "A001: " in first and "A002: " in first
-    assert "campaigns on 2026-11-02" in first and "agents on 2026-11-02" in first
+    assert "Progress per campaign, 2026-11-02" in first
+    assert "Progress per agent, 2026-11-02" in first
+    assert "Targets, 2026-11-02" in first
+    assert (checkout / "var" / "周报-2026-W45.html").is_file()
     assert "2026-11-08: ran on the 2026-10 extract" in first
     assert (checkout / "data" / "2026-11.csv").is_file()
     assert "campaigns of 2026-10 judged on 2026-11" in first

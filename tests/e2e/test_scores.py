@@ -74,7 +74,9 @@ def reached(center: Center, call: dict, code: str = "accepted", at: str = "10:00
 
 def surveys(center: Center, campaign: str) -> list[dict]:
     """CAMPAIGN's messages in the outbox: a call campaign has only its surveys there."""
-    return [m for m in center.json("outbox")["messages"] if m["campaign"] == campaign]
+    return [
+        m for m in center.json("outbox", "--full-phones")["messages"] if m["campaign"] == campaign
+    ]
 
 
 def reply(hooks: Webhooks, phone: str, body: str, sid: str) -> None:

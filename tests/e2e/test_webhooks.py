@@ -73,7 +73,7 @@ def hooks(center: Center) -> Iterator[Webhooks]:
 
 def sent(center: Center) -> list[dict]:
     center.ok("send", now=f"{DAY} 09:00")
-    return center.json("outbox")["messages"]
+    return center.json("outbox", "--full-phones")["messages"]
 
 
 def test_a_signed_delivery_status_settles_its_message_and_closes_the_order(
@@ -87,7 +87,7 @@ def test_a_signed_delivery_status_settles_its_message_and_closes_the_order(
     assert answer.status_code == 200 and answer.text == "delivered"
     again = hooks.post(f"/twilio/status?o={message['id']}", form | {"MessageStatus": "sent"})
     assert again.text == "no change"  # a late "sent" never moves it back
-    states = {m["id"]: m["state"] for m in center.json("outbox")["messages"]}
+    states = {m["id"]: m["state"] for m in center.json("outbox", "--full-phones")["messages"]}
     assert states[message["id"]] == "delivered"
 
 
@@ -110,7 +110,7 @@ def test_a_forged_or_unsigned_callback_gets_403_and_changes_nothing(
         timeout=5,
     )
     assert moved.status_code == 403
-    states = {m["id"]: m["state"] for m in center.json("outbox")["messages"]}
+    states = {m["id"]: m["state"] for m in center.json("outbox", "--full-phones")["messages"]}
     assert states[message["id"]] == "sent"
 
 
@@ -133,14 +133,21 @@ def test_an_unreachable_handset_is_tried_again_once_and_a_landline_suppressed(
             f"/twilio/status?o={second['id']}",
             {"MessageSid": second["provider_id"], "MessageStatus": "failed", "ErrorCode": "30006"},
         )
-        messages = center.json("outbox")["messages"]
+        messages = center.json("outbox", "--full-phones")["messages"]
         retried = [m for m in messages if m["phone"] == first["phone"] and m["state"] == "pending"]
         assert len(retried) == 1
-        reasons = {s["phone"]: s["reason"] for s in center.json("suppress", "list")["suppressions"]}
+        reasons = {
+            s["phone"]: s["reason"]
+            for s in center.json("suppress", "list", "--full-phones")["suppressions"]
+        }
         assert reasons == {second["phone"]: "wrong_number"}
         # Once, as documented: the second try, an hour later, fails with its 30003.
         center.ok("send", now=f"{DAY} 11:05")
-        again = next(m for m in center.json("outbox")["messages"] if m["id"] == retried[0]["id"])
+        again = next(
+            m
+            for m in center.json("outbox", "--full-phones")["messages"]
+            if m["id"] == retried[0]["id"]
+        )
         assert again["state"] == "sent"
         hooks.post(
             f"/twilio/status?o={again['id']}",
@@ -150,7 +157,11 @@ def test_an_unreachable_handset_is_tried_again_once_and_a_landline_suppressed(
                 "ErrorCode": "30003",
             },
         )
-        to_first = [m for m in center.json("outbox")["messages"] if m["phone"] == first["phone"]]
+        to_first = [
+            m
+            for m in center.json("outbox", "--full-phones")["messages"]
+            if m["phone"] == first["phone"]
+        ]
         assert [m["state"] for m in to_first] == ["undelivered", "undelivered"]
 
 
@@ -166,10 +177,12 @@ def test_a_delivered_callback_faster_than_the_api_answer_is_not_moved_back(
     peer.script.append(Answer(meanwhile=delivered))
     center.ok("send", now=f"{DAY} 09:00")
     first = next(
-        m for m in center.json("outbox")["messages"] if m["id"] == peer.created[0].outbox_id
+        m
+        for m in center.json("outbox", "--full-phones")["messages"]
+        if m["id"] == peer.created[0].outbox_id
     )
     assert (first["state"], first["provider_id"]) == ("delivered", peer.created[0].sid)
-    states = Counter(m["state"] for m in center.json("outbox")["messages"])
+    states = Counter(m["state"] for m in center.json("outbox", "--full-phones")["messages"])
     assert states == {"delivered": 1, "sent": len(peer.created) - 1}
 
 
@@ -184,11 +197,11 @@ def test_an_opt_out_word_suppresses_the_number_and_start_lifts_it(
     form = {"MessageSid": "SM" + "1" * 32, "From": phone, "Body": word}
     answer = hooks.post("/twilio/inbound", form)
     assert answer.status_code == 200 and "<Response>" in answer.text
-    suppressed = center.json("suppress", "list")["suppressions"]
+    suppressed = center.json("suppress", "list", "--full-phones")["suppressions"]
     assert [(s["phone"], s["reason"]) for s in suppressed] == [(phone, "opt_out")]
     assert word.strip() in suppressed[0]["note"]  # the message kept as consent evidence
     hooks.post("/twilio/inbound", form | {"MessageSid": "SM" + "2" * 32, "Body": "订阅"})
-    assert center.json("suppress", "list")["suppressions"] == []
+    assert center.json("suppress", "list", "--full-phones")["suppressions"] == []
 
 
 def test_other_inbound_text_is_kept_for_an_agent_and_a_repeat_is_dropped(
@@ -204,7 +217,7 @@ def test_other_inbound_text_is_kept_for_an_agent_and_a_repeat_is_dropped(
         kept = connection.execute(sa.text("select body, action from inbound_messages")).all()
     engine.dispose()
     assert [tuple(row) for row in kept] == [("请明天下午给我回电话", "kept")]
-    assert center.json("suppress", "list")["suppressions"] == []
+    assert center.json("suppress", "list", "--full-phones")["suppressions"] == []
 
 
 def test_call_statuses_move_a_voice_message_forward_only(

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from outbound.config import Config, load_config
-from outbound.sample.work import SELLING, draw_calls
+from outbound.sample.work import SELLING, SWITCH_SHARE, draw_calls
 from outbound.workspace.campaigns import Campaign, load_campaigns
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "sample_month"
@@ -91,3 +91,22 @@ def test_a_reached_customer_gets_the_campaigns_reason_and_a_callback_its_time(
 
 def test_nothing_due_draws_nothing(config: Config, campaigns: dict[str, Campaign]) -> None:
     assert draw_calls(config, campaigns, due(0), at(config, 3, 9), seed=5) == []
+
+
+def test_a_call_takes_one_to_six_minutes_up_to_the_shift_and_a_reached_one_longer(
+    config: Config, campaigns: dict[str, Campaign]
+) -> None:
+    now = at(config, 3, 9)
+    drawn = draw_calls(config, campaigns, due(2_000), now, seed=5)
+    taken: dict[bool, list[float]] = {True: [], False: []}
+    for call in drawn:
+        taken[reached(config, call.code)].append((now - call.opened_at).total_seconds())
+        if call.started_at is None:
+            assert call.ended_at is None
+        else:
+            assert call.ended_at is not None
+            assert call.opened_at < call.started_at < call.ended_at < now
+    assert min(taken[True]) >= 120 and max(taken[True]) <= 360
+    assert min(taken[False]) >= 60 and max(taken[False]) <= 110
+    posted = sum(call.started_at is not None for call in drawn) / len(drawn)
+    assert posted == pytest.approx(SWITCH_SHARE, abs=0.03)

@@ -61,9 +61,9 @@ def test_the_list_shows_one_line_a_customer_in_call_order_with_the_number_to_dia
     assert lines_on(page.text) == [call["item"] for call in calls]
     assert items_on(page.text) == []  # cards open from their lines
     for call in calls:
-        assert f'<a class="phone" href="tel:{call["phone"]}">{dialable(call["phone"])}</a>' in (
-            page.text
-        )
+        opened = f'data-opened="/agent/items/{call["item"]}/opened"'
+        link = f'<a class="phone" href="tel:{call["phone"]}" {opened}>{dialable(call["phone"])}</a>'
+        assert link in page.text
     assert "投诉回访" in page.text and "complaint_callback</span>" not in page.text
     assert '<span class="who">张建超</span>' in page.text  # the customer's name, from the extract
     for call in site.center.calls("A02", DAY):

@@ -29,7 +29,7 @@ def test_the_segments_api_gives_the_counts_of_the_latest_month_and_the_one_befor
 
 
 def test_the_rule_check_api_counts_as_engine_preview_does_with_phones_masked(site: Site) -> None:
-    preview = site.center.json("preview", "zero_usage", "--month", "2026-09")
+    preview = site.center.json("preview", "zero_usage", "--month", "2026-09", "--full-phones")
     answer = site.api("sunyx").post(
         site.url + "/api/rules/check", json={"rule": preview["where"], "month": "2026-09"}
     )

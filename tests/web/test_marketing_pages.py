@@ -175,7 +175,9 @@ def test_campaign_progress_moves_after_an_outcome(site: Site) -> None:
 
 
 def test_the_sms_preview_shows_masked_phones_the_segment_count_and_sms_parts(site: Site) -> None:
-    expected = site.center.json("preview-message", "upsell_sms", "--date", DAY, now=f"{DAY} 10:00")
+    expected = site.center.json(
+        "preview-message", "upsell_sms", "--date", DAY, "--full-phones", now=f"{DAY} 10:00"
+    )
     segment = site.center.json("preview", "high_spend")["count"]
     browser = site.login("sunyx")
     answer = browser.submit(

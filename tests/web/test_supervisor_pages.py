@@ -10,8 +10,9 @@ import re
 import requests
 import sqlalchemy as sa
 
+from outbound import privacy
 from outbound.config import load_config
-from outbound.extract import phones, snapshots
+from outbound.extract import snapshots
 from outbound.plan import daily
 from outbound.results import activity
 from outbound.store.db import open_database
@@ -258,9 +259,11 @@ def test_the_progress_page_asks_for_its_tables_again_every_minute(site: Site) ->
     assert cell(fragment, "A01", "attempted") == "1"
 
 
-def test_the_deadline_rows_show_the_customer_and_the_number_as_agents_dial_it(
+def test_the_deadline_rows_show_the_customer_and_the_number_masked_without_a_dial_link(
     site: Site,
 ) -> None:
+    """Without [privacy] full_phone_roles the supervisor sees numbers masked (the grant, its
+    dial link and its audit row: tests/web/test_privacy_pages.py)."""
     item = complaint_of(site, "A01")
     order = order_row(site, item)
     config = load_config(site.center.folder)
@@ -272,8 +275,8 @@ def test_the_deadline_rows_show_the_customer_and_the_number_as_agents_dial_it(
     site.clock.set(f"{LATE}T08:00")
     row = html.unescape(row_of(site.login("zhaozz").page("/supervisor/deadlines").text, item))
     assert name in row
-    dialled = phones.dialable(order["phone"], "CN")
-    assert dialled != order["phone"] and f'href="tel:{order["phone"]}">{dialled}</a>' in row
+    assert f'<span class="phone">{privacy.mask(order["phone"])}</span>' in row
+    assert "tel:" not in row and order["phone"][-8:] not in row
 
 
 def test_the_reassign_choice_starts_empty_and_an_empty_choice_is_refused(site: Site) -> None:

@@ -23,13 +23,11 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("event_id", sa.BigInteger(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "external_id", name="uq_calls_source_external_id"),
     )
     op.create_index("ix_calls_order_id_agent_id", "calls", ["order_id", "agent_id"])
-    op.create_index("ix_calls_event_id", "calls", ["event_id"])
     op.create_table(
         "audit_log",
         sa.Column("id", ROW_ID, nullable=False),
@@ -47,6 +45,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_audit_log_at", table_name="audit_log")
     op.drop_table("audit_log")
-    op.drop_index("ix_calls_event_id", table_name="calls")
     op.drop_index("ix_calls_order_id_agent_id", table_name="calls")
     op.drop_table("calls")
