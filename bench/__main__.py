@@ -7,7 +7,8 @@ Then how soon the command line answers (`engine --help`, `engine check` against 
 and the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
 wave of 10,000 SMS at 100/s against the local Twilio, survey replies read against a naive
-reader, and the agent list page and its API with
+reader, repeat contacts and first-contact resolution over 1,000,000 contacts against a
+per-contact loop, and the agent list page and its API with
 200 agents of 500 at work (python -m bench.web alone); last, tickets taken in and dispatched
 through POST /api/tickets and the broker, in batches against one at a time, on SQLite and
 PostgreSQL, against 1,000 tickets/s (python -m bench.tickets alone).
@@ -37,6 +38,7 @@ from bench import (
     masks,
     median_time,
     orders,
+    quality,
     render,
     replies,
     sending,
@@ -225,6 +227,7 @@ def main() -> None:
     print()
     render.run()
     replies.run()
+    quality.run()
     orders.run()
     sending.run()
     print()

@@ -329,11 +329,18 @@ class TargetSettings(_Strict):
     """What the center is held to, each a share (0.99 = 99%); a measure below its target is
     flagged on the supervisor's page and in the reports. A target left out is not judged."""
 
-    satisfaction: float | None = Field(default=0.99, ge=0, le=1)
-    within_deadline: float | None = Field(default=0.95, ge=0, le=1)
-    reach: float | None = Field(default=None, ge=0, le=1)
-    attainment: float | None = Field(default=None, ge=0, le=1)
-    first_contact_resolution: float | None = Field(default=None, ge=0, le=1)
+    satisfaction: float | None = 0.99
+    within_deadline: float | None = 0.95
+    reach: float | None = None
+    attainment: float | None = None
+    first_contact_resolution: float | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _share(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 1:
+            raise ValueError(f"{value:g} is no share: a target of 99% is written 0.99")
+        return value
 
 
 class QualitySettings(_Strict):
@@ -368,7 +375,8 @@ class PrivacySettings(_Strict):
     full number of their own items; the roles here see every number, and each such view is
     written to the audit log."""
 
-    full_phone_roles: tuple[Literal["admin", "supervisor", "marketing", "department"], ...] = ()
+    # Marketing is never among them: it counts and selects lines, it does not call them.
+    full_phone_roles: tuple[Literal["admin", "supervisor", "department"], ...] = ()
 
 
 class Settings(_Strict):

@@ -54,7 +54,7 @@ def new_views(worked: Center, before: list[dict]) -> list[dict]:
 
 def file_text(path: Path) -> str:
     if path.suffix == ".xlsx":
-        return pd.read_excel(path, dtype=str).to_csv(index=False)
+        return pd.read_excel(path, dtype=str, engine="openpyxl").to_csv(index=False)
     return path.read_text(encoding="utf-8-sig")
 
 

@@ -149,3 +149,24 @@ def test_care_names_a_ticket_type_and_disposition_codes_that_exist(tmp_path: Pat
     with pytest.raises(UserError) as error:
         load_config(tmp_path, environ={})
     assert "[care] outcomes angry are no [dispositions] codes" in str(error.value)
+
+
+def test_quality_codes_targets_and_the_phone_grant_are_checked(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, MINIMAL), environ={})
+    assert (config.targets.satisfaction, config.targets.reach) == (0.99, None)
+    assert config.quality.repeat_days == (7, 30) and config.privacy.full_phone_roles == ()
+    write_config(tmp_path, MINIMAL + '\n[quality]\nsatisfied = ["happy"]\n')
+    with pytest.raises(UserError, match=r"\[quality\] codes happy are no \[dispositions\] codes"):
+        load_config(tmp_path, environ={})
+    write_config(tmp_path, MINIMAL + "\n[quality]\nrepeat_days = [30, 0]\n")
+    with pytest.raises(UserError, match="repeat_days: one or more windows of at least 1 day"):
+        load_config(tmp_path, environ={})
+    write_config(tmp_path, MINIMAL + "\n[targets]\nsatisfaction = 99\n")
+    with pytest.raises(UserError, match=r"targets\.satisfaction"):
+        load_config(tmp_path, environ={})
+    write_config(tmp_path, MINIMAL + '\n[privacy]\nfull_phone_roles = ["marketing"]\n')
+    with pytest.raises(UserError, match=r"privacy\.full_phone_roles"):
+        load_config(tmp_path, environ={})
+    write_config(tmp_path, MINIMAL + '\n[assignment]\nbest_agents = "level"\n')
+    with pytest.raises(UserError, match=r"assignment\.best_agents"):
+        load_config(tmp_path, environ={})
