@@ -8,7 +8,8 @@ and the daily run's parts: assignment of 1,000,000 candidates against a per-row 
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a
 wave of 10,000 SMS at 100/s against the local Twilio, survey replies read against a naive
 reader, repeat contacts and first-contact resolution over 1,000,000 contacts against a
-per-contact loop, and the agent list page and its API with
+per-contact loop, a month of 500,000 rows read from PostgreSQL and MariaDB by a SELECT against
+pandas.read_sql_query, and the agent list page and its API with
 200 agents of 500 at work (python -m bench.web alone); last, tickets taken in and dispatched
 through POST /api/tickets and the broker, in batches against one at a time, on SQLite and
 PostgreSQL, against 1,000 tickets/s (python -m bench.tickets alone).
@@ -34,6 +35,7 @@ from bench import (
     OUT,
     ROOT,
     assignment,
+    billing_db,
     extracts,
     masks,
     median_time,
@@ -228,6 +230,7 @@ def main() -> None:
     render.run()
     replies.run()
     quality.run()
+    billing_db.run()
     orders.run()
     sending.run()
     print()

@@ -141,24 +141,34 @@ def fail_on(problems: list[UserError]) -> None:
 
 
 @contextmanager
-def progress(label: str, total: int, unit: str = "bytes") -> Iterator[Callable[[int], object]]:
-    """A progress bar on a terminal for large inputs (8 MB, or 100 messages); silent otherwise."""
+def progress(
+    label: str, total: int | None, unit: str = "bytes"
+) -> Iterator[Callable[[int], object]]:
+    """A progress bar on a terminal for large inputs (8 MB, or 100 messages), or a count of
+    rows as they come when their number is not known beforehand (TOTAL None); silent otherwise."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
+        TextColumn,
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
 
     console = stderr()
-    if not console.is_terminal or total < (8 << 20 if unit == "bytes" else 100):
+    if not console.is_terminal or (
+        total is not None and total < (8 << 20 if unit == "bytes" else 100)
+    ):
         yield lambda _: None
         return
-    counted = (
-        (MofNCompleteColumn(),) if unit != "bytes" else (DownloadColumn(), TransferSpeedColumn())
-    )
+    if total is None:
+        counted: tuple[ProgressColumn, ...] = (TextColumn("{task.completed:,.0f} " + unit),)
+    elif unit == "bytes":
+        counted = (DownloadColumn(), TransferSpeedColumn())
+    else:
+        counted = (MofNCompleteColumn(),)
     columns = (BarColumn(), *counted, TimeRemainingColumn())
     with Progress(
         *Progress.get_default_columns()[:1], *columns, console=console, transient=True

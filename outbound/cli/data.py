@@ -12,10 +12,23 @@ from outbound.cli.audit import FULL_PHONES, phones_shown
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--month", required=True, help="The extract's month, YYYY-MM.")
 @click.option(
     "--encoding", help="The CSV's text encoding (detected when not given): gbk, gb18030, utf-8."
+)
+@click.option(
+    "--from-database",
+    "url",
+    metavar="URL",
+    help="Read the extract from this database (postgresql+psycopg://user@host/billing, "
+    "mysql+pymysql://user@host/billing) instead of a file; its password in "
+    "$ENGINE_SOURCE_PASSWORD.",
+)
+@click.option(
+    "--query",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --from-database: the file holding the SELECT that reads the month.",
 )
 @click.option(
     "--replace",
@@ -23,17 +36,39 @@ from outbound.cli.audit import FULL_PHONES, phones_shown
     help="Replace the month's loaded extract (the old one is kept on record).",
 )
 @click.pass_obj
-def import_command(app: App, file: Path, month: str, encoding: str | None, replace: bool) -> None:
-    """Load a billing extract (CSV, Parquet or XLSX) as MONTH's snapshot."""
+def import_command(
+    app: App,
+    file: Path | None,
+    month: str,
+    encoding: str | None,
+    url: str | None,
+    query: Path | None,
+    replace: bool,
+) -> None:
+    """Load a billing extract (CSV, Parquet or XLSX, or a SELECT on the billing database) as
+    MONTH's snapshot."""
+    from outbound.errors import UserError
     from outbound.extract import imports
 
     config, engine = app.config, app.engine
-    with progress(
-        f"importing {file.name}", file.stat().st_size if file.is_file() else 0
-    ) as advance:
-        summary = imports.import_extract(
-            config, engine, file, month, encoding=encoding, replace=replace, progress=advance
+    if (file is None) == (url is None) or (url is None) != (query is None):
+        raise UserError(
+            "give the extract as a FILE, or as --from-database URL with --query FILE.sql"
         )
+    if url is not None and query is not None:
+        with progress(f"reading {query.name}", None, unit="rows") as advance:
+            summary = imports.import_query(
+                config, engine, url, query, month, replace=replace, progress=advance
+            )
+        file = query
+    else:
+        assert file is not None
+        with progress(
+            f"importing {file.name}", file.stat().st_size if file.is_file() else 0
+        ) as advance:
+            summary = imports.import_extract(
+                config, engine, file, month, encoding=encoding, replace=replace, progress=advance
+            )
     if summary.status == "unchanged":
         click.echo(f"{file}: already imported for {summary.month}; nothing changed.")
         return

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from outbound.config import Config, ExtractSettings
 from outbound.errors import UserError
-from outbound.extract import snapshots
+from outbound.extract import database, snapshots
 from outbound.extract import source as sources
 from outbound.extract.convert import Converted, convert
 from outbound.store import locks
@@ -67,6 +67,48 @@ def import_extract(
         return _import(config, engine, path, month, encoding, replace, progress)
 
 
+def import_query(
+    config: Config,
+    engine: sa.Engine,
+    url: str,
+    query_path: Path,
+    month: str,
+    *,
+    replace: bool = False,
+    progress: Progress = lambda _: None,
+    environ: dict[str, str] | None = None,
+) -> ImportSummary:
+    """Import the rows of the SELECT in QUERY_PATH on the billing database at URL as MONTH's
+    extract, as a file would be; the same query giving the same rows twice changes nothing."""
+    month = snapshots.parse_month(month)
+    found = database.source_url(url, environ)
+    with locks.one_at_a_time(config.var, engine, "import", IMPORT_WAIT_SECONDS, "import"):
+        started = time.perf_counter()
+        raw = database.read_query(found, query_path, progress)
+        origin = Origin(
+            f"{database.shown(found)} {query_path.resolve()}",
+            raw.table.num_rows,
+            "database",
+            query_path,
+        )
+        existing = _may_load(config, engine, month, raw.sha256, origin, replace)
+        if isinstance(existing, ImportSummary):
+            return dataclasses.replace(existing, seconds=time.perf_counter() - started)
+        source = _mapped(raw, query_path, config.extract)
+        return _load(config, engine, month, source, origin, existing, started)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an extract came from, as its import records it: a file's path and size, or the
+    database and query with the rows it gave; LABEL names it in messages."""
+
+    path: str
+    size: int
+    fmt: str
+    label: Path
+
+
 def _import(
     config: Config,
     engine: sa.Engine,
@@ -78,26 +120,64 @@ def _import(
 ) -> ImportSummary:
     started = time.perf_counter()
     size = path.stat().st_size
-    mapping = snapshots.mapping_of(config.extract)
+    origin = Origin(str(path.resolve()), size, sources.file_format(path), path)
     existing = snapshots.current_import(engine, month)
     same_size = existing is not None and existing.source_size == size
-    if existing is not None and same_size and sources.sha256_of(path) == existing.sha256:
+    digest = sources.sha256_of(path) if same_size else None
+    checked = _may_load(config, engine, month, digest, origin, replace)
+    if isinstance(checked, ImportSummary):
+        return dataclasses.replace(checked, seconds=time.perf_counter() - started)
+    source = _read(path, origin.fmt, config.extract, encoding, progress)
+    return _load(config, engine, month, source, origin, checked, started)
+
+
+def _may_load(
+    config: Config,
+    engine: sa.Engine,
+    month: str,
+    digest: str | None,
+    origin: Origin,
+    replace: bool,
+) -> ExtractImport | ImportSummary | None:
+    """The month's import that ORIGIN would replace (None: the first), or the summary of an
+    unchanged one when it was loaded from the same DIGEST under today's mapping; refused when
+    it would replace one without REPLACE."""
+    existing = snapshots.current_import(engine, month)
+    if existing is not None and digest == existing.sha256:
         if snapshots.stale(config, existing) is None:
-            return _unchanged(config, existing, path, started)
+            return _unchanged(config, existing, origin.label)
         if not replace:
             raise UserError(
-                f"{month} was imported from this file under another [extract] mapping. To read "
-                "it again under the one in config.toml, run the import again with --replace."
+                f"{month} was imported from this {_kind(origin)} under another [extract] "
+                "mapping. To read it again under the one in config.toml, run the import again "
+                "with --replace."
             )
     elif existing is not None and not replace:
         raise UserError(
             f"{month} is already loaded from {existing.source_path} "
-            f"(imported {existing.imported_at:%Y-%m-%d %H:%M}). To load {path.name} instead, "
-            "run the import again with --replace; the old snapshot and its record are kept."
+            f"(imported {existing.imported_at:%Y-%m-%d %H:%M}). To load {origin.label.name} "
+            "instead, run the import again with --replace; the old snapshot and its record are "
+            "kept."
         )
+    return existing
 
-    fmt = sources.file_format(path)
-    source = _read(path, fmt, config.extract, encoding, progress)
+
+def _kind(origin: Origin) -> str:
+    return "query's rows" if origin.fmt == "database" else "file"
+
+
+def _load(
+    config: Config,
+    engine: sa.Engine,
+    month: str,
+    source: sources.Source,
+    origin: Origin,
+    existing: ExtractImport | None,
+    started: float,
+) -> ImportSummary:
+    """SOURCE typed, its bad rows set aside and the rest written as MONTH's snapshot."""
+    path = origin.label
+    mapping = snapshots.mapping_of(config.extract)
     converted = convert(source.table, config.extract, source.row_numbers)
     rejects = reject_frame(source, converted)
     copies = converted.copy_rows()
@@ -135,10 +215,10 @@ def _import(
         engine,
         ExtractImport(
             month=month,
-            source_path=str(path.resolve()),
-            source_size=size,
+            source_path=origin.path,
+            source_size=origin.size,
             sha256=source.sha256,
-            file_format=fmt,
+            file_format=origin.fmt,
             encoding=source.encoding,
             rows_read=rows_read,
             rows_loaded=loaded.num_rows,
@@ -167,7 +247,7 @@ def _import(
     )
 
 
-def _unchanged(config: Config, entry: ExtractImport, path: Path, started: float) -> ImportSummary:
+def _unchanged(config: Config, entry: ExtractImport, path: Path) -> ImportSummary:
     return ImportSummary(
         month=entry.month,
         source=path,
@@ -179,7 +259,7 @@ def _unchanged(config: Config, entry: ExtractImport, path: Path, started: float)
         rows_duplicate=entry.rows_duplicate,
         snapshot=config.workspace / entry.snapshot_path,
         rejects=config.workspace / entry.reject_path if entry.reject_path else None,
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
     )
 
 
@@ -205,6 +285,15 @@ def _read(
     else:
         source = sources.read_csv(path, columns, encoding, progress, mapping.header)
     return dataclasses.replace(source, table=source.table.rename_columns(wanted))
+
+
+def _mapped(source: sources.Source, label: Path, mapping: ExtractSettings) -> sources.Source:
+    """SOURCE's mapped columns (a query's labels being its header), under the mapping's names."""
+    real = source.table.column_names
+    names = _as_mapped(real, mapping)
+    wanted = _check_columns(label, names, mapping)
+    columns = [real[names.index(name)] for name in wanted]
+    return dataclasses.replace(source, table=source.table.select(columns).rename_columns(wanted))
 
 
 def _as_mapped(header: list[str], mapping: ExtractSettings) -> list[str]:

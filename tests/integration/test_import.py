@@ -14,16 +14,7 @@ from outbound.config import load_config
 from outbound.errors import UserError
 from outbound.extract import snapshots
 from outbound.extract.imports import import_extract
-from outbound.store.db import open_database
 from tests.extracts import HEADER, OCTOBER, write_csv
-
-
-@pytest.fixture
-def opened(workspace: Path):
-    config = load_config(workspace)
-    engine = open_database(config.database_url)
-    yield config, engine
-    engine.dispose()
 
 
 def rejects_of(path: Path) -> pd.DataFrame:
