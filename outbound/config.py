@@ -221,6 +221,18 @@ class ChannelSettings(_Strict):
         return self
 
 
+class BillingImportSettings(_Strict):
+    """The month's extract read from the billing database by the scheduler: from DAY of each
+    month at AT, once a day until it is loaded, the month before, by the SELECT in QUERY (a
+    file of the workspace; :month, :first_day and :last_day bound), from the database whose URL
+    is in the environment variable URL_ENV (its password in ENGINE_SOURCE_PASSWORD)."""
+
+    query: str = Field(min_length=1)
+    url_env: str = "ENGINE_BILLING_URL"
+    day: int = Field(default=3, ge=1, le=28)
+    at: dt.time = dt.time(6, 0)
+
+
 class ScheduleSettings(_Strict):
     """When the scheduler (engine serve or engine scheduler) does the day's work, local time."""
 
@@ -232,6 +244,8 @@ class ScheduleSettings(_Strict):
     # A dropped file is taken once it has not changed for this long, or at once beside its
     # marker FILE.done: never while it is still being copied.
     drop_settle_seconds: int = Field(default=30, ge=0)
+    # [schedule.billing_import]: the month's extract from the billing database; none without it.
+    billing_import: BillingImportSettings | None = None
     # A running job whose process has not said it is at work for this long is stuck: the next
     # scheduler to try its slot takes it over and runs it again.
     stale_minutes: int = Field(default=10, ge=1)

@@ -32,7 +32,6 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
 
     from outbound.schedule import scheduler
     from outbound.web.app import create_app
-    from outbound.web.security import secret_key
 
     stop = threading.Event()
     if not no_scheduler:
@@ -45,7 +44,6 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
                 create_app(app.config, app.engine), host=host, port=port, proxy_headers=False
             )
         else:
-            secret_key(app.config)  # made here once, before the workers read it
             os.environ["ENGINE_WORKSPACE"] = str(app.workspace_dir)
             uvicorn.run(
                 "outbound.web.main:from_environment",

@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,18 +53,24 @@ def shown(url: URL) -> str:
 
 
 def read_query(
-    url: URL, query_path: Path, advance: Callable[[int], object], chunk_rows: int = CHUNK_ROWS
+    url: URL,
+    query_path: Path,
+    advance: Callable[[int], object],
+    params: Mapping[str, object] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Source:
-    """The rows of the SELECT in QUERY_PATH on the database at URL, as text columns named by
-    the query's column labels (row 1 the first row), read CHUNK_ROWS at a time."""
+    """The rows of the SELECT in QUERY_PATH on the database at URL, its :names bound to
+    PARAMS, as text columns named by the query's column labels (row 1 the first row), read
+    CHUNK_ROWS at a time."""
     query = _query_text(query_path)
-    digest = hashlib.sha256(query.encode("utf-8") + b"\x00")
+    params = dict(params or {})
+    digest = hashlib.sha256(f"{query}\x00{sorted(params.items())!r}\x00".encode())
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     parts: list[pa.Table] = []
     try:
         with engine.connect() as connection:
             found = connection.execution_options(stream_results=True, yield_per=chunk_rows)
-            result = found.execute(sa.text(query))
+            result = found.execute(sa.text(query), params)
             names = list(map(str, result.keys()))
             for rows in result.partitions():
                 part = _as_text(names, rows)

@@ -79,12 +79,16 @@ def import_query(
     environ: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import the rows of the SELECT in QUERY_PATH on the billing database at URL as MONTH's
-    extract, as a file would be; the same query giving the same rows twice changes nothing."""
+    extract, as a file would be; the same query giving the same rows twice changes nothing.
+    The query may name the month as :month (2026-10), :first_day and :last_day (dates)."""
     month = snapshots.parse_month(month)
     found = database.source_url(url, environ)
+    first = dt.date.fromisoformat(f"{month}-01")
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    params = {"month": month, "first_day": first, "last_day": following - dt.timedelta(days=1)}
     with locks.one_at_a_time(config.var, engine, "import", IMPORT_WAIT_SECONDS, "import"):
         started = time.perf_counter()
-        raw = database.read_query(found, query_path, progress)
+        raw = database.read_query(found, query_path, progress, params)
         origin = Origin(
             f"{database.shown(found)} {query_path.resolve()}",
             raw.table.num_rows,

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from outbound.config import Config, load_config
 from outbound.errors import UserError
-from outbound.extract.imports import import_extract
+from outbound.extract import snapshots
+from outbound.extract.imports import import_extract, import_query
 from outbound.messages import sending
 from outbound.orders import care, deadlines, intake
 from outbound.plan import daily
@@ -244,6 +245,32 @@ def drop_folder(workspace: str, now: dt.datetime | None = None) -> str:
 
         slot_name = f"{slot:%Y-%m-%dT%H:%M}"
         return claimed(engine, "drop_folder", slot_name, now, work, _stale(config))
+
+
+def billing_import(workspace: str, now: dt.datetime | None = None) -> str:
+    """Read last month's extract from the billing database ([schedule.billing_import]), unless
+    the month is loaded already (from it, or from a file): tried once a day from its day of
+    the month, so that a database down one morning is read the next."""
+    with _opened(workspace) as (config, engine, clock):
+        now = now or clock
+        plan = config.settings.schedule.billing_import
+        if plan is None:
+            return "no billing import"
+        today = now.astimezone(config.tz).date()
+        month = f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+
+        def work() -> str:
+            loaded = snapshots.current_import(engine, month)
+            if loaded is not None:
+                return f"{month} is loaded already, from {loaded.source_path}"
+            url = config.secret(plan.url_env)
+            summary = import_query(config, engine, url, config.workspace / plan.query, month)
+            return (
+                f"{summary.status} {month} from the billing database: "
+                f"{summary.rows_loaded:,} rows loaded, {summary.rows_rejected:,} rejected"
+            )
+
+        return claimed(engine, "billing_import", today.isoformat(), now, work, _stale(config))
 
 
 def _dropped(folder: Path, suffixes: set[str]) -> list[Path]:

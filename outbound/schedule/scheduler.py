@@ -75,14 +75,27 @@ def build(config: Config) -> BackgroundScheduler:
             id="drop_folder",
             replace_existing=True,
         )
+    if (billing := plan.billing_import) is not None:
+        scheduler.add_job(
+            jobs.billing_import,
+            CronTrigger(
+                day=f"{billing.day}-31",  # to the month's end, whatever its length
+                hour=billing.at.hour,
+                minute=billing.at.minute,
+                timezone=config.tz,
+            ),
+            args=[workspace],
+            id="billing_import",
+            replace_existing=True,
+        )
     scheduler.add_listener(_report, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
 
 def catch_up(config: Config, now: dt.datetime, grace: dt.timedelta = MISFIRE_GRACE) -> list[str]:
-    """Run, once, what was due while no scheduler ran: the daily run and each SMS wave whose
-    time passed within GRACE (each claims its own slot, so one already done is not done
-    again), and the interval jobs now. What each said, in order."""
+    """Run, once, what was due while no scheduler ran: the daily run, each SMS wave and the
+    billing import whose time passed within GRACE (each claims its own slot, so one already
+    done is not done again), and the interval jobs now. What each said, in order."""
     workspace, plan = str(config.workspace), config.settings.schedule
     local = now.astimezone(config.tz)
     due: list[tuple[str, Callable[[], str]]] = []
@@ -102,6 +115,9 @@ def catch_up(config: Config, now: dt.datetime, grace: dt.timedelta = MISFIRE_GRA
     due.append(("deadline_watch", partial(jobs.deadline_watch, workspace, now)))
     if plan.drop_folder is not None:
         due.append(("drop_folder", partial(jobs.drop_folder, workspace, now)))
+    billing = plan.billing_import
+    if billing is not None and local.day >= billing.day and passed(billing.at) is not None:
+        due.append(("billing_import", partial(jobs.billing_import, workspace, now)))
     said = []
     for name, job in due:
         try:

@@ -316,6 +316,17 @@ class AuditEntry(Base):
     numbers: Mapped[int] = mapped_column(Integer)
 
 
+class AppSecret(Base):
+    """A secret every host of the app shares — the key that signs sessions — made once, by
+    whichever host needs it first, so that no host keeps what another needs."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """One SMS or voice message to send exactly once. States: pending, sending, sent,
     delivered, undelivered, failed, blocked. The key (campaign, line, step, date) is what makes

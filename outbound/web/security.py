@@ -4,33 +4,49 @@ whether the session is alive is the database's to say (staff.sessions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import os
 import secrets
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
-from pathlib import Path
+from typing import cast
 
+import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.dialects import postgresql, sqlite
 
 from outbound.config import Config
+from outbound.store.models import AppSecret
 
 COOKIE = "session"
+SECRETS = cast(sa.Table, AppSecret.__table__)
+SESSION_KEY = "session_key"
 
 
-def secret_key(config: Config) -> str:
+def secret_key(config: Config, engine: sa.Engine) -> str:
     """The key that signs sessions: from the environment variable [web] secret_env, or made once
-    and kept in var/web-secret (readable by its owner only) so a restart keeps people logged in."""
+    and kept in the database, so that every host of the app (and a restart) knows it. A key an
+    earlier version kept in var/web-secret is taken over: people stay logged in."""
     given = os.environ.get(config.web.secret_env)
     if given:
         return given
-    path: Path = config.var / "web-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    chosen = sa.select(SECRETS.c.value).where(SECRETS.c.name == SESSION_KEY)
+    with engine.begin() as connection:
+        found = connection.execute(chosen).scalar()
+        if found is not None:
+            return str(found)
+        earlier = config.var / "web-secret"
+        made = earlier.read_text().strip() if earlier.is_file() else secrets.token_urlsafe(48)
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        # Two hosts starting at once: the first key written is everyone's.
+        connection.execute(
+            insert(SECRETS)
+            .values(name=SESSION_KEY, value=made, created_at=dt.datetime.now(dt.UTC))
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    with engine.connect() as connection:
+        return str(connection.execute(chosen).scalar_one())
 
 
 class Cookies:

@@ -77,7 +77,7 @@ class LoginNeeded(Exception):
 class Web:
     def __init__(self, config: Config, engine: sa.Engine, clock: Callable[[], dt.datetime]) -> None:
         self.config, self.engine, self.clock = config, engine, clock
-        self.cookies = Cookies(secret_key(config))
+        self.cookies = Cookies(secret_key(config, engine))
         self.secure_cookies = (config.web.public_url or "").startswith("https://")
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES),

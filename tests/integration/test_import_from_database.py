@@ -10,15 +10,19 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from outbound.cli import main
+from outbound.config import load_config
 from outbound.errors import UserError
 from outbound.extract import database, snapshots
 from outbound.extract.imports import import_extract, import_query
+from outbound.schedule import jobs, scheduler
+from outbound.store.db import open_database
 from tests.conftest import POSTGRES_URL
 from tests.extracts import OCTOBER, write_csv
 
@@ -193,3 +197,52 @@ def test_the_command_reads_the_month_from_the_database_and_wants_one_source(
     assert code == 1 and "as --from-database URL with --query FILE.sql" in said
     code, said = engine(str(query), "--from-database", url, "--query", str(query), "--month", "x")
     assert code == 1 and "give the extract as a FILE, or as --from-database URL" in said
+
+
+def test_the_query_is_told_which_month_it_reads(opened, billing: tuple[str, Path, str]) -> None:
+    """Lines opened up to the month's last day: 陈静's line, opened 2026-10-08, is not yet one
+    in September."""
+    config, engine = opened
+    url, query, table = billing
+    query.write_text(
+        QUERY.format(table=table).replace("ORDER BY", "WHERE opened_on <= :last_day ORDER BY"),
+        encoding="utf-8",
+    )
+    september = import_query(config, engine, url, query, "2026-09", environ={})
+    october = import_query(config, engine, url, query, "2026-10", environ={})
+    assert (september.rows_loaded, october.rows_loaded) == (5, 6)
+
+
+def test_the_scheduler_reads_last_month_once_and_says_why_it_cannot(
+    workspace: Path, billing: tuple[str, Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, query, _ = billing
+    (workspace / "billing.sql").write_text(query.read_text("utf-8"), encoding="utf-8")
+    with (workspace / "config.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[schedule.billing_import]\nquery = "billing.sql"\nday = 3\nat = 06:00:00\n')
+    zone = ZoneInfo("Asia/Shanghai")
+    third = dt.datetime(2026, 11, 3, 6, 0, tzinfo=zone)
+    monkeypatch.delenv("ENGINE_BILLING_URL", raising=False)
+    with pytest.raises(UserError, match="environment variable ENGINE_BILLING_URL is not set"):
+        jobs.billing_import(str(workspace), third)
+    monkeypatch.setenv("ENGINE_BILLING_URL", url)
+    assert jobs.billing_import(str(workspace), third + dt.timedelta(days=1)) == "done"
+    assert jobs.billing_import(str(workspace), third + dt.timedelta(days=2)) == "done"
+    loaded = load_config(workspace)
+    engine = open_database(loaded.database_url)
+    with engine.connect() as connection:
+        runs = connection.execute(
+            sa.text("SELECT slot, status, detail FROM job_runs ORDER BY slot")
+        ).all()
+    (entry,) = snapshots.history(engine, "2026-10")
+    engine.dispose()
+    assert [tuple(run)[:2] for run in runs] == [
+        ("2026-11-03", "failed"),
+        ("2026-11-04", "done"),
+        ("2026-11-05", "done"),
+    ]
+    assert "imported 2026-10 from the billing database: 6 rows loaded, 0 rejected" in runs[1][2]
+    assert runs[2][2].startswith("2026-10 is loaded already, from ")
+    assert entry.file_format == "database"
+    job = scheduler.build(loaded).get_job("billing_import")
+    assert str(job.trigger) == "cron[day='3-31', hour='6', minute='0']"

@@ -144,7 +144,7 @@ def test_care_names_a_ticket_type_and_disposition_codes_that_exist(tmp_path: Pat
     assert "[care] type 'care' is no ticket type: add [tickets.care]" in str(error.value)
     write_config(
         tmp_path,
-        MINIMAL + "\n[tickets.care]\ndeadline_hours = 48\n\n[care]\noutcomes = [\"angry\"]\n",
+        MINIMAL + '\n[tickets.care]\ndeadline_hours = 48\n\n[care]\noutcomes = ["angry"]\n',
     )
     with pytest.raises(UserError) as error:
         load_config(tmp_path, environ={})
