@@ -95,7 +95,8 @@ def import_query(
             "database",
             query_path,
         )
-        existing = _may_load(config, engine, month, raw.sha256, origin, replace)
+        current = snapshots.current_import(engine, month)
+        existing = _may_load(config, month, current, raw.sha256, origin, replace)
         if isinstance(existing, ImportSummary):
             return dataclasses.replace(existing, seconds=time.perf_counter() - started)
         source = _mapped(raw, query_path, config.extract)
@@ -128,7 +129,7 @@ def _import(
     existing = snapshots.current_import(engine, month)
     same_size = existing is not None and existing.source_size == size
     digest = sources.sha256_of(path) if same_size else None
-    checked = _may_load(config, engine, month, digest, origin, replace)
+    checked = _may_load(config, month, existing, digest, origin, replace)
     if isinstance(checked, ImportSummary):
         return dataclasses.replace(checked, seconds=time.perf_counter() - started)
     source = _read(path, origin.fmt, config.extract, encoding, progress)
@@ -137,16 +138,15 @@ def _import(
 
 def _may_load(
     config: Config,
-    engine: sa.Engine,
     month: str,
+    existing: ExtractImport | None,
     digest: str | None,
     origin: Origin,
     replace: bool,
 ) -> ExtractImport | ImportSummary | None:
-    """The month's import that ORIGIN would replace (None: the first), or the summary of an
-    unchanged one when it was loaded from the same DIGEST under today's mapping; refused when
-    it would replace one without REPLACE."""
-    existing = snapshots.current_import(engine, month)
+    """EXISTING, MONTH's import that ORIGIN would replace (None: the first), or the summary of
+    an unchanged one when it was loaded from the same DIGEST under today's mapping; refused
+    when it would replace one without REPLACE."""
     if existing is not None and digest == existing.sha256:
         if snapshots.stale(config, existing) is None:
             return _unchanged(config, existing, origin.label)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,6 @@ class Report:
     campaign: str | None
     sections: list[Section]
     month: MonthReport | None = None
-    values: dict[str, Any] = field(default_factory=dict)
 
     def title(self, say: Say, titles: Titles) -> str:
         scope = titles.get(self.campaign, self.campaign) if self.campaign else None
