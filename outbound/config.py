@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from outbound.errors import UserError
+from outbound.storage import Storage, open_storage
 
 ColumnType = Literal["str", "int", "float", "bool", "date", "datetime", "category"]
 LINE_ID = "line_id"
@@ -393,6 +395,22 @@ class PrivacySettings(_Strict):
     full_phone_roles: tuple[Literal["admin", "supervisor", "department"], ...] = ()
 
 
+class StorageSettings(_Strict):
+    """Where snapshots and reject lists are kept: a folder (relative to the workspace unless
+    absolute) or object storage by URL (s3://bucket/prefix?region=...). Every host of one
+    center names the same store; ENGINE_STORAGE_URL overrides it."""
+
+    url: str = "var"
+
+
+class ComputeSettings(_Strict):
+    """Where segments are evaluated: "local" (this process) or a dask.distributed scheduler
+    ("tcp://host:8786"), whose workers read the snapshots from [storage] partition by
+    partition and send back only the selected lines."""
+
+    scheduler: str = Field(default="local", pattern=r"^(local|(tcp|tls)://.+)$")
+
+
 class Settings(_Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseSettings = DatabaseSettings()
@@ -414,6 +432,8 @@ class Settings(_Strict):
     quality: QualitySettings = QualitySettings()
     assignment: AssignmentSettings = AssignmentSettings()
     privacy: PrivacySettings = PrivacySettings()
+    storage: StorageSettings = StorageSettings()
+    compute: ComputeSettings = ComputeSettings()
 
     @field_validator("tickets")
     @classmethod
@@ -495,6 +515,15 @@ class Config:
     @property
     def var(self) -> Path:
         return self.workspace / "var"
+
+    @cached_property
+    def storage(self) -> Storage:
+        url = self._environ.get("ENGINE_STORAGE_URL") or self.settings.storage.url
+        return open_storage(url, self.workspace)
+
+    @property
+    def compute(self) -> ComputeSettings:
+        return self.settings.compute
 
     @property
     def extract(self) -> ExtractSettings:

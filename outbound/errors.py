@@ -20,3 +20,17 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Whole across processes (a compute cluster's workers raise it too), subclasses with
+        # their own __init__ included.
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(
+    kind: type[UserError], args: tuple[object, ...], state: dict[str, object]
+) -> UserError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

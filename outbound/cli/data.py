@@ -114,7 +114,7 @@ def imports_command(app: App, month: str | None, fmt: str) -> None:
                 "rows_rejected": e.rows_rejected,
                 "rows_duplicate": e.rows_duplicate,
                 "imported_at": e.imported_at,
-                "rejects": e.reject_path,
+                "rejects": e.reject_path and app.config.storage.path(e.reject_path),
             }
             for e in entries
         ],
@@ -147,13 +147,10 @@ def segments_command(app: App, month: str | None, fmt: str, output_path: Path | 
     from outbound.plan import segments
 
     loaded, problems = workspace.load_segments(app.config)
-    months = segments.load_months(app.config, app.engine, month, loaded)
+    months = segments.select(app.config, app.engine, month, loaded, count_only=True)
     warn(months.warnings)
     frame = pd.DataFrame(
-        [
-            {"segment": s.name, "title": s.title, "count": len(segments.members(s, months))}
-            for s in loaded
-        ],
+        [{"segment": s.name, "title": s.title, "count": months.counts[s.name]} for s in loaded],
         columns=["segment", "title", "count"],
     )
     output.emit(
@@ -194,10 +191,10 @@ def preview_command(
     from outbound.plan import segments
 
     chosen = workspace.find_segment(app.config, segment)
-    months = segments.load_months(app.config, app.engine, month, [chosen], every_column=True)
+    months = segments.select(app.config, app.engine, month, [chosen], every_column=True)
     warn(months.warnings)
-    selected = segments.members(chosen, months)
-    sample = segments.sample(chosen, months, selected, limit)
+    selected = months.of(chosen)
+    sample = segments.sample(app.config, app.engine, chosen, months, limit)
     rows = phones_shown(app, sample, full_phones, "line_id")
     document = {
         "segment": chosen.name,
@@ -205,12 +202,12 @@ def preview_command(
         "where": chosen.rule.text,
         "month": months.month,
         "count": len(selected),
-        "of": len(months.current),
+        "of": months.lines,
         "rows": output.records(rows),
     }
     if fmt == "table" and output_path is None:
         click.echo(
-            f"{chosen.name}: {len(selected):,} of {len(months.current):,} lines in {months.month}"
+            f"{chosen.name}: {len(selected):,} of {months.lines:,} lines in {months.month}"
             + (f" — {chosen.title}" if chosen.title else "")
         )
     output.emit(fmt, rows, document, output=output_path)

@@ -1,19 +1,26 @@
-"""Monthly extract snapshots: Arrow IPC files under var/, catalogued in the database."""
+"""Monthly extract snapshots: Parquet files in the store, partitioned by a stable hash of the
+line id, catalogued in the database."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.feather as feather
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,8 +29,14 @@ from outbound.config import LINE_ID, PHONE, PHONE_TYPE, Config, ExtractSettings
 from outbound.errors import UserError
 from outbound.extract import phones
 from outbound.extract.convert import ARROW_TYPES
+from outbound.storage import Storage
 from outbound.store.models import ExtractImport
 
+# Every snapshot has this many partitions, so that any two months line up part by part.
+PARTITIONS = 32
+# Each row's place in the extract, kept in the partitions to give the month back in file order.
+ROW = "__row"
+ROW_GROUP = 128 * 1024
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -106,19 +119,43 @@ def record(engine: sa.Engine, new: ExtractImport) -> ExtractImport:
 
 
 def load_month(
-    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None = None
+    config: Config,
+    engine: sa.Engine,
+    month: str,
+    columns: Sequence[str] | None = None,
+    *,
+    in_file_order: bool = True,
 ) -> pd.DataFrame | None:
-    """The month's current snapshot as a pyarrow-backed frame, or None when it is not loaded."""
-    table = _snapshot(config, engine, month, columns)
-    return None if table is None else table.to_pandas(types_mapper=pd.ArrowDtype)
+    """The month's current snapshot as a pyarrow-backed frame in file order, or None when it
+    is not loaded. Without IN_FILE_ORDER it comes partition by partition, with each line's
+    place in the file in column ROW: sorting a month costs more than sorting what is picked
+    from it."""
+    where = locate(config, engine, month)
+    if where is None:
+        return None
+    table = read_parts(where, stored_columns(columns))
+    if in_file_order:
+        table = file_order(table)
+    return typed(table).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def load_lines(
     config: Config, engine: sa.Engine | sa.Connection, month: str, line_ids: Collection[str]
 ) -> pd.DataFrame | None:
     """The rows of LINE_IDS in the month's current snapshot, or None when it is not loaded:
-    filtered before they become a frame, so that one line of a large month reads fast."""
-    return load_matching(config, engine, month, line_ids, ())
+    read from the partitions that hold them only, and filtered before they become a frame, so
+    that a few lines of a large month read fast."""
+    where = locate(config, engine, month)
+    if where is None:
+        return None
+    wanted = list(dict.fromkeys(line_ids))
+    if where.partitioned:
+        parts = sorted(set(partition_of(pa.array(wanted, pa.string())).tolist())) or [0]
+        table = pa.concat_tables([_part(where, part) for part in parts])
+    else:
+        table = _whole_snapshot(where)
+    found = table.filter(pc.is_in(table[LINE_ID], pa.array(wanted, table[LINE_ID].type)))
+    return typed(file_order(found)).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def load_matching(
@@ -131,78 +168,204 @@ def load_matching(
     """The rows of the month's snapshot whose line id is one of LINE_IDS or whose phone is one
     of PHONES, or None when the month is not loaded; typed after they are picked out, so that
     a few lines of a large month read fast."""
-    path = _snapshot_path(config, engine, month)
-    if path is None:
+    if not phones:
+        return load_lines(config, engine, month, line_ids)
+    where = locate(config, engine, month)
+    if where is None:
         return None
-    table = _whole_snapshot(path)
+    table = _whole_snapshot(where)
     wanted = pc.is_in(table[LINE_ID], value_set=pa.array(list(line_ids), table[LINE_ID].type))
-    if phones:
-        numbers = pa.array(list(phones), table[PHONE].type)
-        wanted = pc.or_(wanted, pc.is_in(table[PHONE], value_set=numbers))
-    return _typed(table.filter(wanted)).to_pandas(types_mapper=pd.ArrowDtype)
+    numbers = pa.array(list(phones), table[PHONE].type)
+    wanted = pc.or_(wanted, pc.is_in(table[PHONE], value_set=numbers))
+    return typed(file_order(table.filter(wanted))).to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def _snapshot(
-    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
-) -> pa.Table | None:
-    """The month's snapshot, COLUMNS of it (all by default), with each line's phone type."""
-    table = _snapshot_file(config, engine, month, columns)
-    return None if table is None else _typed(table)
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a month's snapshot is kept: PARTITIONS Parquet files under a folder of the store
+    (one Arrow IPC file for an import from before partitions)."""
+
+    storage: Storage
+    key: str
+
+    @property
+    def partitioned(self) -> bool:
+        return not self.key.endswith(".arrow")
+
+    def part_key(self, part: int) -> str:
+        return f"{self.key}/part-{part:03d}.parquet"
 
 
-def _snapshot_file(
-    config: Config, engine: sa.Engine, month: str, columns: Sequence[str] | None
-) -> pa.Table | None:
-    """The month's snapshot as stored, COLUMNS of it (all by default, and the phone)."""
-    path = _snapshot_path(config, engine, month)
-    if path is None:
+def partition_of(line_ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Each line's partition: pandas' SipHash of its id (with pandas' fixed key, the same on
+    every host, process and version), modulo PARTITIONS. A line keeps its partition from month
+    to month, so that month M and M-1 line up partition by partition."""
+    if isinstance(line_ids, pa.ChunkedArray):
+        line_ids = line_ids.combine_chunks()
+    values = line_ids.cast(pa.string()).to_numpy(zero_copy_only=False)
+    hashed = pd.util.hash_array(values, categorize=False)
+    return (hashed % np.uint64(PARTITIONS)).astype(np.int32)
+
+
+def write_snapshot(storage: Storage, key: str, chunks: Iterable[pa.Table]) -> int:
+    """CHUNKS, one after the other, as PARTITIONS Parquet files under folder KEY, each holding
+    its lines in file order with their row numbers (ROW), so that the month reads back in file
+    order, and their phone types; a chunk is written before the next is read. The number of
+    rows written."""
+    snapshot = Snapshot(storage, key)
+    written = 0
+    with ExitStack() as files:
+        streams = [
+            files.enter_context(storage.writing(snapshot.part_key(n))) for n in range(PARTITIONS)
+        ]
+        writers: list[pq.ParquetWriter] = []
+        for chunk in map(typed, chunks):
+            parts = partition_of(chunk[LINE_ID])
+            rows = np.arange(written, written + chunk.num_rows, dtype=np.int64)
+            numbered = chunk.append_column(ROW, pa.array(rows))
+            written += chunk.num_rows
+            if not writers:
+                writers = [
+                    files.enter_context(
+                        pq.ParquetWriter(stream, numbered.schema, compression="snappy")
+                    )
+                    for stream in streams
+                ]
+            _write_chunk(writers, numbered, parts)
+        assert writers, "a snapshot is written from one chunk at least, which gives its schema"
+    return written
+
+
+def _write_chunk(writers: list[pq.ParquetWriter], chunk: pa.Table, parts: np.ndarray) -> None:
+    """Each of CHUNK's rows to the writer of its partition (PARTS), in file order."""
+    order = np.argsort(parts, kind="stable")
+    bounds = np.searchsorted(parts[order], np.arange(PARTITIONS + 1))
+
+    def write(part: int) -> None:
+        piece = chunk.take(pa.array(order[bounds[part] : bounds[part + 1]]))
+        writers[part].write_table(piece, row_group_size=ROW_GROUP)
+
+    # Arrow takes and encodes without the GIL: the partitions are written side by side.
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(write, range(PARTITIONS)))
+
+
+def read_parts(
+    where: Snapshot, columns: Sequence[str] | None, parts: Iterable[int] | None = None
+) -> pa.Table:
+    """COLUMNS (all by default) of PARTS of the snapshot (all by default), with ROW, as stored:
+    partition by partition, file order within each."""
+    if not where.partitioned:
+        table = _legacy(where, columns)
+        return table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    chosen = list(range(PARTITIONS) if parts is None else parts)
+    paths = [where.storage.path(where.part_key(part)) for part in chosen]
+    try:
+        dataset = ds.dataset(paths, format="parquet", filesystem=where.storage.fs)
+        stored = dataset.schema.names
+        read = (
+            None
+            if columns is None
+            else [c for c in [*columns, ROW] if c in stored or c != PHONE_TYPE]
+        )
+        return dataset.to_table(columns=read).cast(_as_written(dataset.schema, read))
+    except FileNotFoundError:
+        gone = next(p for p in chosen if not where.storage.exists(where.part_key(p)))
+        raise UserError(
+            f"{where.storage.path(where.part_key(gone))}: this part of the snapshot is missing "
+            "from the store; import the extract again with --replace",
+            "snapshot_missing",
+        ) from None
+
+
+def _as_written(schema: pa.Schema, columns: Sequence[str] | None) -> pa.Schema:
+    """The types of COLUMNS (all by default) as imported: Parquet keeps a datetime's seconds
+    as milliseconds."""
+    fields = [
+        pa.field(f.name, ARROW_TYPES["datetime"]) if pa.types.is_timestamp(f.type) else f
+        for f in schema
+    ]
+    written = pa.schema(fields)
+    return written if columns is None else pa.schema([written.field(c) for c in columns])
+
+
+def file_order(table: pa.Table) -> pa.Table:
+    """TABLE's rows in the extract's order, without ROW."""
+    if ROW not in table.column_names:
+        return table
+    rows = table[ROW]
+    ordered = table if _increasing(rows) else table.take(pc.sort_indices(rows))
+    return ordered.drop_columns([ROW])
+
+
+def _increasing(rows: pa.ChunkedArray) -> bool:
+    if len(rows) < 2:
+        return True
+    values = rows.to_numpy()
+    return bool((values[1:] > values[:-1]).all())
+
+
+def stored_columns(columns: Sequence[str] | None) -> list[str] | None:
+    """The columns to read for COLUMNS: the phone too, which gives the phone type where a
+    snapshot does not hold it (one from before partitions)."""
+    if columns is None:
         return None
-    read = (
-        None
-        if columns is None
-        else [c for c in dict.fromkeys([*columns, PHONE]) if c != PHONE_TYPE]
-    )
-    return feather.read_table(path, columns=read, memory_map=True)
+    return list(dict.fromkeys([*columns, PHONE]))
+
+
+@lru_cache(maxsize=2 * PARTITIONS)
+def _part(where: Snapshot, part: int) -> pa.Table:
+    """One partition, kept for the lines looked up a few at a time (tickets, a moved order's
+    script): the snapshot's key carries its content's digest, so it never changes."""
+    return read_parts(where, None, [part])
 
 
 @lru_cache(maxsize=2)
-def _whole_snapshot(path: Path) -> pa.Table:
-    """The snapshot at PATH, kept for the lines looked up one batch at a time (tickets, a
-    moved order's script): its name carries its content's digest, so it never changes, and
-    its file is compressed, so reading it each time would decompress it each time."""
-    return feather.read_table(path, memory_map=True)
+def _whole_snapshot(where: Snapshot) -> pa.Table:
+    """The whole snapshot, kept for lines looked up by phone, which any partition may hold."""
+    return read_parts(where, None)
 
 
-def _snapshot_path(config: Config, engine: sa.Engine | sa.Connection, month: str) -> Path | None:
+def _legacy(where: Snapshot, columns: Sequence[str] | None) -> pa.Table:
+    path = where.storage.local_path(where.key)
+    assert path is not None, "imports before partitions kept their snapshot in var/"
+    read = None if columns is None else [c for c in columns if c != PHONE_TYPE]
+    return feather.read_table(path, columns=read)
+
+
+def locate(config: Config, engine: sa.Engine | sa.Connection, month: str) -> Snapshot | None:
     """Where the month's current snapshot is, once checked to be there and to fit config.toml;
     None when the month is not loaded."""
     entry = current_import(engine, month)
     if entry is None:
         return None
-    path = config.workspace / entry.snapshot_path
-    if not path.is_file():
+    where = Snapshot(config.storage, entry.snapshot_path)
+    present = where.part_key(0) if where.partitioned else where.key
+    if not config.storage.exists(present):
         raise UserError(
-            f"{path}: the snapshot of {month} is missing from var/; import the extract again "
-            "with --replace",
+            f"{config.storage.path(where.key)}: the snapshot of {month} is missing from the "
+            f"store ({config.storage.url}); import the extract again with --replace",
             "snapshot_missing",
             month=month,
         )
     why = stale(config, entry)
     if why is not None:
         raise UserError(f"{month}: {why}. {fix(entry)}", "snapshot_stale", month=month)
-    return path
+    return where
 
 
-def _typed(table: pa.Table) -> pa.Table:
+def typed(table: pa.Table) -> pa.Table:
+    """TABLE with each line's phone type (mobile or fixed), derived where not stored."""
+    if PHONE_TYPE in table.column_names:
+        return table
     return table.append_column(PHONE_TYPE, phones.phone_types(table[PHONE]))
 
 
-def snapshot_paths(config: Config, month: str, sha256: str, mapping: str) -> tuple[Path, Path]:
-    """Where the snapshot of a file read under MAPPING goes, and its rejects: one file and
-    one mapping, one snapshot."""
-    folder = config.var / "snapshots" / month
-    stem = f"{sha256[:16]}-{hashlib.sha256(mapping.encode()).hexdigest()[:8]}"
-    return folder / f"{stem}.arrow", folder / f"{stem}.rejects.csv"
+def snapshot_keys(month: str, sha256: str, mapping: str) -> tuple[str, str]:
+    """Where in the store the snapshot of a file read under MAPPING goes (a folder), and its
+    rejects: one file and one mapping, one snapshot."""
+    stem = f"snapshots/{month}/{sha256[:16]}-{hashlib.sha256(mapping.encode()).hexdigest()[:8]}"
+    return stem, f"{stem}.rejects.csv"
 
 
 def mapping_of(extract: ExtractSettings) -> str:
@@ -227,11 +390,9 @@ def stale(config: Config, entry: ExtractImport) -> str | None:
             "its snapshot was made under another [extract] mapping in config.toml "
             f"({', '.join(changed)} changed since)"
         )
-    path = config.workspace / entry.snapshot_path
-    if not path.is_file():
+    schema = _stored_schema(Snapshot(config.storage, entry.snapshot_path))
+    if schema is None:
         return None  # said when the month is read
-    with pa.memory_map(str(path)) as file:
-        schema = pa.ipc.open_file(file).schema
     wanted = {name: ARROW_TYPES[kind] for name, kind in config.extract.column_types().items()}
     wanted.pop(PHONE_TYPE)
     differ = sorted(
@@ -245,6 +406,21 @@ def stale(config: Config, entry: ExtractImport) -> str | None:
         "its snapshot was made under another [extract] mapping in config.toml "
         f"(columns {', '.join(differ)} differ)"
     )
+
+
+def _stored_schema(where: Snapshot) -> pa.Schema | None:
+    """The columns WHERE holds (ROW aside), or None when it is missing."""
+    if not where.partitioned:
+        path = where.storage.local_path(where.key)
+        if path is None or not path.is_file():
+            return None
+        with pa.memory_map(str(path)) as file:
+            return pa.ipc.open_file(file).schema
+    if not where.storage.exists(where.part_key(0)):
+        return None
+    schema = pq.read_schema(where.storage.path(where.part_key(0)), filesystem=where.storage.fs)
+    kept = [name for name in schema.names if name not in (ROW, PHONE_TYPE)]
+    return _as_written(pa.schema([schema.field(name) for name in kept]), None)
 
 
 def fix(entry: ExtractImport) -> str:

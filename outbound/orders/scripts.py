@@ -40,7 +40,8 @@ def render(
     columns = [c for c in rows.columns if c in config.extract.column_types()]
     customers = _plain(rows[columns])
     if previous is not None:
-        before = previous.drop_duplicates(LINE_ID).set_index(LINE_ID)
+        before = previous[previous[LINE_ID].isin(rows[LINE_ID])]
+        before = before.drop_duplicates(LINE_ID).set_index(LINE_ID)
         before = before.reindex(rows[LINE_ID].to_numpy()).reset_index()
         earlier = _plain(before)
     else:

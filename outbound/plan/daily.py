@@ -22,7 +22,7 @@ from outbound.orders import deadlines, intake
 from outbound.orders.scripts import Texts, render
 from outbound.plan import segments
 from outbound.plan.assignment import Assignment, CampaignQuota, assign, standing
-from outbound.plan.segments import Months
+from outbound.plan.segments import Selection
 from outbound.staff import agents as roster
 from outbound.store import locks, orders
 from outbound.store.models import Run
@@ -56,8 +56,7 @@ class _Inputs:
     scripts: Scripts
     campaigns: list[Campaign]
     segments: dict[str, Segment]
-    months: Months
-    previous: pd.DataFrame | None
+    selection: Selection  # with the month before's rows of the selected lines
     day: dt.date
     now: dt.datetime
     backfill: bool  # an earlier day than the latest run: new work only
@@ -112,15 +111,14 @@ def _run_day(
 ) -> DayResult:
     started = time.perf_counter()
     campaigns, chosen = active(config, day)
-    months = segments.load_months(config, engine, None, chosen.values(), every_column=True)
-    previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
-    scripts = Scripts(config.workspace / "scripts")
-    inputs = _Inputs(
-        config, scripts, campaigns, chosen, months, previous, day, now, backfill, measure
+    selection = segments.select(
+        config, engine, None, chosen.values(), every_column=True, previous_rows=True
     )
+    scripts = Scripts(config.workspace / "scripts")
+    inputs = _Inputs(config, scripts, campaigns, chosen, selection, day, now, backfill, measure)
     try:
         with engine.begin() as connection:
-            _claim(connection, day, months.month, now)
+            _claim(connection, day, selection.month, now)
             result = _run(connection, inputs)
             result.seconds = time.perf_counter() - started
             connection.execute(
@@ -133,6 +131,21 @@ def _run_day(
             run = connection.execute(sa.select(Run.month, Run.seconds).where(Run.day == day)).one()
         return DayResult(day, run.month, "already ran", seconds=run.seconds)
     return result
+
+
+def _lines(
+    connection: sa.Connection, inputs: _Inputs, line_ids: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The month's rows of LINE_IDS and the month before's (None when it is not loaded): from
+    the months in memory, or, when a cluster selected the lines, read for these lines alone."""
+    months, config = inputs.selection.months, inputs.config
+    if months is not None:
+        return months.current, months.previous
+    month = inputs.selection.month
+    current = snapshots.load_lines(config, connection, month, line_ids)
+    assert current is not None, "the month was selected from"
+    before = snapshots.previous_month(month)
+    return current, snapshots.load_lines(config, connection, before, line_ids)
 
 
 def active(config: Config, day: dt.date) -> tuple[list[Campaign], dict[str, Segment]]:
@@ -180,7 +193,7 @@ def _claim(connection: sa.Connection, day: dt.date, month: str, now: dt.datetime
 
 def _run(connection: sa.Connection, inputs: _Inputs) -> DayResult:
     config, day, now = inputs.config, inputs.day, inputs.now
-    result = DayResult(day, inputs.months.month, "ran")
+    result = DayResult(day, inputs.selection.month, "ran")
     if not inputs.backfill:  # deadlines and earlier work belong to the latest day
         watched = deadlines.watch(
             connection, now, config.policy.warn_at, config.tz, config.settings.departments
@@ -253,12 +266,12 @@ def _plan(
     calls: list[tuple[Campaign, pd.DataFrame]] = []
     messages: list[tuple[Campaign, pd.DataFrame]] = []
     for campaign in inputs.campaigns:
-        members = segments.members(inputs.segments[campaign.name], inputs.months)
+        members = inputs.selection.of(inputs.segments[campaign.name])
         contacts = policy.Contacts(
             barred.phones(campaign.spec.channel, campaign.spec.purpose),
             open_lines,
             contacted,
-            orders.lines_in_campaign(connection, campaign.name, inputs.months.month),
+            orders.lines_in_campaign(connection, campaign.name, inputs.selection.month),
         )
         kept, out = policy.apply(
             members,
@@ -441,11 +454,12 @@ def preview_messages(
         raise UserError(f"no campaign {name!r} runs on {day}; running: {running}")
     if campaign.spec.channel == "call":
         raise UserError(f"{name} is a call campaign; its scripts show on agents' lists")
-    months = segments.load_months(config, engine, None, [chosen[name]], every_column=True)
-    previous = snapshots.load_month(config, engine, snapshots.previous_month(months.month))
+    selection = segments.select(
+        config, engine, None, [chosen[name]], every_column=True, previous_rows=True
+    )
     scripts = Scripts(config.workspace / "scripts")
-    inputs = _Inputs(config, scripts, campaigns, chosen, months, previous, day, now, False, None)
-    members = segments.members(chosen[name], months)
+    inputs = _Inputs(config, scripts, campaigns, chosen, selection, day, now, False, None)
+    members = selection.of(chosen[name])
     nobody = policy.Contacts((), (), (), ())
     kept, _ = policy.apply(
         members, name, campaign.spec.holdout_percent, nobody, (), channel=campaign.spec.channel
@@ -477,7 +491,7 @@ def _orders(
             "channel": campaign.spec.channel,
             "line_id": rows[LINE_ID].astype(str),
             "phone": rows[PHONE].astype(str),
-            "month": inputs.months.month,
+            "month": inputs.selection.month,
             "value": _column(rows, "monthly_spend"),
             "region": _column(rows, "region"),
             "rank": rows["rank"].astype(int),
@@ -503,7 +517,7 @@ def _insert_with_events(
         return np.array([], dtype=np.int64)
     orders.insert_orders(connection, frame)
     ids = orders.ids_of(
-        connection, campaign.name, campaign.spec.channel, inputs.months.month, frame["line_id"]
+        connection, campaign.name, campaign.spec.channel, inputs.selection.month, frame["line_id"]
     ).set_index("line_id")["id"]
     order_ids = ids.loc[frame["line_id"]].to_numpy()
     events = [pd.DataFrame({"order_id": order_ids, "kind": "created", "detail": campaign.name})]
@@ -529,7 +543,7 @@ def _insert_with_events(
 
 
 def _render(inputs: _Inputs, campaign: Campaign, rows: pd.DataFrame, people: pd.DataFrame) -> Texts:
-    return render(inputs.config, inputs.scripts, campaign, rows, inputs.previous, people)
+    return render(inputs.config, inputs.scripts, campaign, rows, inputs.selection.previous, people)
 
 
 def _update_existing(
@@ -639,11 +653,9 @@ def _rerender_moved(
         chosen = dict(zip(tickets["id"].astype(int), tickets["to_agent"], strict=True))
         rows = list(tickets.astype({"id": int}).itertuples())
         intake.render_scripts(inputs.config, connection, rows, chosen, agents)
-    current = inputs.months.current
-    orders_moved = orders_moved[
-        (orders_moved["month"] == inputs.months.month)
-        & orders_moved["line_id"].isin(current[LINE_ID])
-    ]
+    orders_moved = orders_moved[orders_moved["month"] == inputs.selection.month]
+    current, previous = _lines(connection, inputs, orders_moved["line_id"].astype(str))
+    orders_moved = orders_moved[orders_moved["line_id"].isin(current[LINE_ID])]
     for campaign in inputs.campaigns:
         rows = orders_moved[orders_moved["campaign"] == campaign.name]
         if rows.empty:
@@ -652,7 +664,7 @@ def _rerender_moved(
             current.set_index(LINE_ID, drop=False).loc[rows["line_id"]].reset_index(drop=True)
         )
         people = agents.set_index("agent_id").loc[rows["to_agent"]].reset_index()
-        rendered = _render(inputs, campaign, customers, people)
+        rendered = render(inputs.config, inputs.scripts, campaign, customers, previous, people)
         connection.execute(
             sa.update(ORDERS)
             .where(ORDERS.c.id == sa.bindparam("order_id"))

@@ -52,9 +52,10 @@ def try_rule(
     months = segments.load_months(config, engine, month, [segment], every_column=True)
     read = rule.columns | rule.prev_columns
     check_values(rule, category_values(config, months, read), recoded(config), source=SOURCE)
-    selected = segments.members(segment, months)
-    sample = segments.sample(segment, months, selected, len(selected) if limit is None else limit)
-    return Trial(months.month, len(selected), len(months.current), sample, months.warnings)
+    chosen = segments.evaluated(months, [segment])
+    count = chosen.counts[segment.name]
+    sample = segments.sample(config, engine, segment, chosen, count if limit is None else limit)
+    return Trial(months.month, count, chosen.lines, sample, months.warnings)
 
 
 def category_values(

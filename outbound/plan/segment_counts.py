@@ -70,25 +70,25 @@ def _stamp(config: Config, engine: sa.Engine) -> Stamp:
 
 def _count(config: Config, engine: sa.Engine) -> Counts:
     loaded, problems = workspace.load_segments(config)
-    months = segments.load_months(config, engine, None, loaded)
-    before = snapshots.previous_month(months.month)
+    now = segments.select(config, engine, None, loaded, count_only=True)
+    before = snapshots.previous_month(now.month)
     previous = None
     if before in snapshots.loaded_months(engine):
-        previous = segments.load_months(config, engine, before, loaded)
+        previous = segments.select(config, engine, before, loaded, count_only=True)
     found = [
         SegmentCount(
             segment.name,
             segment.title,
             segment.rule.text,
-            len(segments.members(segment, months)),
-            len(segments.members(segment, previous)) if previous else None,
+            now.counts[segment.name],
+            previous.counts[segment.name] if previous else None,
         )
         for segment in loaded
     ]
     return Counts(
-        months.month,
+        now.month,
         before if previous else None,
         found,
         [str(problem) for problem in problems],
-        months.warnings,
+        now.warnings,
     )

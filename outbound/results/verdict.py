@@ -86,11 +86,7 @@ def judge(
         campaign.spec.success, config.extract.column_types(), source=f"{shown}: success"
     )
     after = following_month(month)
-    months = segments.load_months(config, engine, month, [segment])
-    judged_on = snapshots.load_month(
-        config, engine, after, sorted(success_rule.columns | {LINE_ID})
-    )
-    if judged_on is None:
+    if snapshots.current_import(engine, after) is None:
         raise UserError(
             f"{campaign.name} of {month} is judged on {after}'s extract, which is not loaded; "
             f"import it: engine import FILE --month {after}",
@@ -99,13 +95,11 @@ def judge(
             month=month,
             after=after,
         )
-    needed = sorted(success_rule.prev_columns | {LINE_ID, "region"})
-    before = snapshots.load_month(config, engine, month, needed)
-    assert before is not None, "load_months found the month"
-    succeeded = success_rule.mask(judged_on, before, snapshots.month_end(after))
-    winners = set(judged_on.loc[succeeded.to_numpy(), LINE_ID])
-
-    members = segments.members(segment, months)[[LINE_ID, PHONE]]
+    # The success rule selects lines of the month after, its prev.* read from MONTH.
+    success = Segment("success", campaign.path.parent, "", "", success_rule)
+    winners = set(segments.select(config, engine, after, [success]).of(success)[LINE_ID])
+    selected = segments.select(config, engine, month, [segment], every_column=True).of(segment)
+    members = selected[[LINE_ID, PHONE]]
     # The holdout holds the lines the campaign would have contacted: an SMS campaign's mobiles.
     held = policy.in_holdout(members[LINE_ID], campaign.name, campaign.spec.holdout_percent)
     could = policy.reachable(pa.array(members[PHONE], pa.string()), campaign.spec.channel)
@@ -125,10 +119,23 @@ def judge(
         ],
         ignore_index=True,
     )
-    regions = before.set_index(LINE_ID)["region"].astype(object)
-    lines["region"] = lines[LINE_ID].map(regions)
+    lines["region"] = lines[LINE_ID].map(_regions(config, engine, month, selected, lines))
     lines["success"] = lines[LINE_ID].isin(winners)
     return Judged(campaign.name, month, after, lines, len(members), int(touched.sum()))
+
+
+def _regions(
+    config: Config, engine: sa.Engine, month: str, members: pd.DataFrame, lines: pd.DataFrame
+) -> pd.Series:
+    """The region of each of LINES in MONTH, by line id: the members' own, and read for the
+    lines assigned when the segment selected them but no longer does."""
+    known = members.set_index(LINE_ID)["region"].astype(object)
+    others = lines.loc[~lines[LINE_ID].isin(known.index), LINE_ID].astype(str)
+    if others.empty:
+        return known
+    found = snapshots.load_lines(config, engine, month, others)
+    assert found is not None, "the month's members were read"
+    return pd.concat([known, found.set_index(LINE_ID)["region"].astype(object)])
 
 
 def month_report(

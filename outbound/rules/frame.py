@@ -6,6 +6,7 @@ and_kleene/or_kleene are SQL's AND/OR, so the mask agrees with the database."""
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
@@ -93,11 +94,27 @@ class _Columns:
         if self.previous is None:
             return pa.nulls(len(self.current), kind)
         if self._positions is None:
-            # one hash lookup of this month's line ids in last month's, shared by every prev column
-            ids = arrow(self.previous[LINE_ID])
-            ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-            self._positions = pc.index_in(arrow(self.current[LINE_ID]), value_set=ids)
+            self._positions = _aligned(arrow(self.current[LINE_ID]), arrow(self.previous[LINE_ID]))
         return arrow(self.previous[name]).take(self._positions)
+
+
+# The last alignment made, by the identity of its arrays (held weakly, so that it keeps no
+# month alive): the segments of one evaluation read the same two months, and Arrow arrays never
+# change, so the same objects mean the same ids.
+_last: tuple[weakref.ref[Values], weakref.ref[Values], pa.Array] | None = None
+
+
+def _aligned(current: Values, previous: Values) -> pa.Array:
+    """Where each of this month's line ids is among last month's: one hash lookup, shared by
+    every prev column of every rule over the same two months."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is current and last[1]() is previous:
+        return last[2]
+    ids = previous.combine_chunks() if isinstance(previous, pa.ChunkedArray) else previous
+    positions = pc.index_in(current, value_set=ids)
+    _last = (weakref.ref(current), weakref.ref(previous), positions)
+    return positions
 
 
 class _Evaluator:

@@ -1,5 +1,5 @@
 """Locks of one database, across processes and hosts: a PostgreSQL advisory lock, or a file
-lock beside a SQLite database under var/. Held while a block runs; released by the end of the
+lock beside a SQLite database's file. Held while a block runs; released by the end of the
 block, or by the death of the process that held it."""
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def exclusive(var: Path, engine: sa.Engine, name: str, wait: float = 0.0) -> Ite
                 connection.scalar(sa.select(sa.func.set_config("application_name", "", False)))
                 connection.commit()
         return
-    var.mkdir(parents=True, exist_ok=True)
-    with (var / f"{name}.lock").open("a+") as file:
+    folder = _beside_database(var, engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.lock").open("a+") as file:
         while True:
             try:
                 fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,6 +82,15 @@ def one_at_a_time(
                 "minutes; this one did nothing. Try again when that one is over."
             )
         yield
+
+
+def _beside_database(var: Path, engine: sa.Engine) -> Path:
+    """Where a SQLite database's lock files go: beside its file, which every process using it
+    reaches, whatever its workspace (VAR for a database in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return var
+    return Path(database).parent
 
 
 def _me() -> str:

@@ -179,7 +179,7 @@ def test_a_different_file_for_a_loaded_month_needs_replace_and_keeps_the_old_rec
     entries = snapshots.history(engine, "2026-10")
     assert [e.rows_loaded for e in entries] == [4, 6]
     assert entries[0].replaced_at is None and entries[1].replaced_at is not None
-    assert first.snapshot.is_file()
+    assert (Path(first.snapshot) / "part-000.parquet").is_file()
     frame = snapshots.load_month(config, engine, "2026-10")
     assert frame is not None and len(frame) == 4
 
@@ -327,8 +327,9 @@ def test_a_month_imported_under_another_mapping_says_how_to_read_it_again(
     # The same file under the same mapping again: nothing to do, --replace or not.
     assert import_extract(renamed, engine, extract, "2026-10", replace=True).status == "unchanged"
     # Both snapshots stay on record, one for each mapping.
-    old, new = (config.workspace / e.snapshot_path for e in snapshots.history(engine, "2026-10"))
-    assert old != new and old.is_file() and new.is_file()
+    old, new = (config.var / e.snapshot_path for e in snapshots.history(engine, "2026-10"))
+    assert old != new and (old / "part-000.parquet").is_file()
+    assert (new / "part-000.parquet").is_file()
 
 
 def test_an_import_from_before_mappings_were_kept_is_judged_by_its_columns(

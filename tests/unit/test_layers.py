@@ -12,6 +12,7 @@ import outbound
 
 LAYERS = [
     {"errors"},
+    {"storage"},
     {"config", "output"},
     {"rules", "store"},
     {"workspace"},
