@@ -82,3 +82,7 @@ def run(count: int = 1_000_000) -> None:
         f"  PostgreSQL SQLAlchemy bulk     {bulk:6.2f} s  {count / bulk:10,.0f} rows/s"
         f"   (timed on {len(part):,} rows, scaled); COPY is {bulk / copy:.1f}x faster"
     )
+
+
+if __name__ == "__main__":
+    run()
