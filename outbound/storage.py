@@ -37,16 +37,6 @@ class Storage:
     def exists(self, key: str) -> bool:
         return self.fs.get_file_info(self.path(key)).type != pafs.FileType.NotFound
 
-    def files(self, key: str) -> list[str]:
-        """The keys of the files directly in folder KEY, sorted; empty when there is none."""
-        selector = pafs.FileSelector(self.path(key), allow_not_found=True)
-        root = self.root.rstrip("/") + "/"
-        return sorted(
-            info.path.removeprefix(root)
-            for info in self.fs.get_file_info(selector)
-            if info.type == pafs.FileType.File and not info.base_name.startswith(".")
-        )
-
     def write(self, key: str, data: bytes) -> None:
         """Write DATA at KEY whole or not at all: readers never see half a file."""
         with self.writing(key) as stream:
@@ -59,7 +49,8 @@ class Storage:
         folder, name = target.rsplit("/", 1)
         self.fs.create_dir(folder, recursive=True)
         if not isinstance(self.fs, pafs.LocalFileSystem):
-            # An object store shows an object only once its upload has completed.
+            # An object store shows an object once its upload completes; one that a failure
+            # cut short is never recorded in the database, and the next try writes it again.
             with self.fs.open_output_stream(target) as stream:
                 yield stream
             return
@@ -73,14 +64,6 @@ class Storage:
         finally:
             if self.fs.get_file_info(temporary).type != pafs.FileType.NotFound:
                 self.fs.delete_file(temporary)
-
-    def read(self, key: str) -> bytes:
-        with self.fs.open_input_stream(self.path(key)) as stream:
-            return bytes(stream.read())
-
-    def delete_folder(self, key: str) -> None:
-        if self.exists(key):
-            self.fs.delete_dir(self.path(key))
 
 
 def open_storage(url: str, workspace: Path) -> Storage:

@@ -5,12 +5,15 @@ workspaces, and the snapshots of imports from before partitions still read."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.feather as feather
+import pyarrow.fs as pafs
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -186,3 +189,56 @@ def test_a_missing_part_is_named_with_what_to_do(opened, tmp_path: Path) -> None
     (config.var / where.part_key(12)).unlink()
     with pytest.raises(UserError, match=r"part-012\.parquet: this part .* missing.*--replace"):
         snapshots.load_month(config, engine, "2026-10")
+
+
+@pytest.fixture
+def object_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of a bucket on a local server that speaks the S3 API (moto's), with the
+    credentials in the environment, as on a host that reaches object storage."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "outbound")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "outbound-secret")
+    address = f"endpoint_override=127.0.0.1:{port}&scheme=http&region=cn-north-1"
+    admin = pafs.S3FileSystem(
+        endpoint_override=f"127.0.0.1:{port}",
+        scheme="http",
+        region="cn-north-1",
+        access_key="outbound",
+        secret_key="outbound-secret",
+        allow_bucket_creation=True,
+    )
+    admin.create_dir("center-bucket")
+    try:
+        yield f"s3://center-bucket/qingyang?{address}"
+    finally:
+        server.stop()
+
+
+def test_snapshots_and_rejects_live_in_object_storage(
+    opened, tmp_path: Path, object_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, engine = opened
+    monkeypatch.setenv("ENGINE_STORAGE_URL", object_store)
+    remote = load_config(config.workspace)
+    september, october = _months(tmp_path)
+    import_extract(remote, engine, september, "2026-09")
+    summary = import_extract(remote, engine, october, "2026-10")
+    assert summary.snapshot.startswith("center-bucket/qingyang/snapshots/2026-10/")
+    assert summary.rows_rejected > 0 and summary.rejects is not None
+    assert not (config.var / "snapshots").exists()
+    with remote.storage.fs.open_input_stream(summary.rejects) as stream:
+        rejects = stream.read().decode("utf-8-sig")
+    assert rejects.startswith("row,column,value,reason\n") and "用户编号" in rejects
+    frame = snapshots.load_month(remote, engine, "2026-10")
+    assert frame is not None and len(frame) == summary.rows_loaded
+    assert frame[LINE_ID].tolist() == sorted(frame[LINE_ID].tolist())
+    some = frame[LINE_ID].iloc[[10, 3]].tolist()
+    found = snapshots.load_lines(remote, engine, "2026-10", some)
+    assert found is not None and found[LINE_ID].tolist() == sorted(some)
+    assert import_extract(remote, engine, october, "2026-10").status == "unchanged"
