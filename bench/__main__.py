@@ -3,6 +3,8 @@
 python -m bench          1,000,000 rows: import against pyarrow's and pandas' read_csv,
                          segments against hand-written pandas masks
 python -m bench --big    also 10,000,000 rows imported and segmented, with time and peak memory
+                         (python -m bench.scale, alone: the daily run over 10,000,000 lines and
+                         segments over 30,000,000 on a two-worker dask cluster)
 Then how soon the command line answers (`engine --help`, `engine check` against bare Python),
 and the daily run's parts: assignment of 1,000,000 candidates against a per-row loop, script
 rendering against bare Jinja2, writing 1,000,000 work orders on SQLite and PostgreSQL, a

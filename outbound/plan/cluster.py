@@ -55,16 +55,30 @@ class Found:
 
 def evaluate(address: str, current: Snapshot, previous: Snapshot | None, ask: Ask) -> Found:
     """ASK answered partition by partition on the cluster at ADDRESS."""
+    from distributed import KilledWorker
+    from distributed.comm.core import CommClosedError
+
     client = _client(address)
     futures = client.map(
-        _partition,
-        range(PARTITIONS),
-        current=current,
-        previous=previous,
-        ask=ask,
-        pure=False,
+        _partition, range(PARTITIONS), current=current, previous=previous, ask=ask, pure=False
     )
-    parts: list[_Answer] = client.gather(futures)
+    try:
+        parts: list[_Answer] = client.gather(futures)
+    except (CommClosedError, TimeoutError) as e:
+        raise UserError(
+            f"the compute cluster at {address} stopped answering mid-way ({e}); nothing was "
+            "written: run the command again when its scheduler is back",
+            "cluster_lost",
+            address=address,
+        ) from None
+    except KilledWorker as e:
+        raise UserError(
+            f"the compute cluster at {address} lost the workers that read a partition ({e}), "
+            "out of memory perhaps; nothing was written: give its workers more memory, or "
+            "start more of them, and run the command again",
+            "cluster_lost",
+            address=address,
+        ) from None
     counts = {name: 0 for name in ask.rules}
     selected: dict[str, pa.Table] = {}
     for name in ask.rules:

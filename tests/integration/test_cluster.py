@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -41,53 +43,23 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of a dask scheduler with two single-threaded workers, each its own process."""
-    folder = tmp_path_factory.mktemp("dask")
+@contextmanager
+def _cluster(folder: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A dask scheduler with two single-threaded workers on loopback, each its own process:
+    its address, and the processes (the scheduler first)."""
     address = f"tcp://127.0.0.1:{_free_port()}"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    worker = [sys.executable, "-m", "distributed.cli.dask_worker"]
+    scheduler = ["distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+    scheduler += ["--port", address.rsplit(":", 1)[1]]
+    worker = ["distributed.cli.dask_worker", address, "--nthreads", "1", "--memory-limit", "2GiB"]
     started = [
         subprocess.Popen(
-            [
-                *dask,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                address.rsplit(":", 1)[1],
-                "--dashboard-address",
-                ":0",
-            ],
+            [sys.executable, "-m", *command, "--dashboard-address", ":0"],
             cwd=folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        for command in (scheduler, [*worker, "--name", "w1"], [*worker, "--name", "w2"])
     ]
-    for name in ("w1", "w2"):
-        started.append(
-            subprocess.Popen(
-                [
-                    *worker,
-                    address,
-                    "--name",
-                    name,
-                    "--nthreads",
-                    "1",
-                    "--nworkers",
-                    "1",
-                    "--memory-limit",
-                    "2GiB",
-                    "--dashboard-address",
-                    ":0",
-                    "--local-directory",
-                    str(folder / name),
-                ],
-                cwd=folder,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
     try:
         from distributed import Client
 
@@ -101,15 +73,22 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        yield address
+        yield address, started
     finally:
-        for client in cluster._clients.values():
+        client = cluster._clients.pop(address, None)
+        if client is not None:
             client.close()
-        cluster._clients.clear()
         for process in reversed(started):
-            process.terminate()
+            process.kill()
         for process in started:
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of the module's cluster."""
+    with _cluster(tmp_path_factory.mktemp("dask")) as (address, _):
+        yield address
 
 
 def _on_cluster(center: Center, address: str) -> Config:
@@ -295,3 +274,29 @@ def test_a_user_error_raised_on_a_worker_reaches_the_user_whole(
         engine.dispose()
     assert refused.value.code == "snapshot_missing"
     assert "part-007.parquet" in str(refused.value) and "--replace" in str(refused.value)
+
+
+def test_a_worker_killed_leaves_the_other_to_answer_and_a_scheduler_gone_is_said(
+    center: Center, tmp_path: Path
+) -> None:
+    _with_prev_segments(center)
+    local = load_config(center.folder)
+    engine = open_database(local.database_url)
+    try:
+        here = _selected(local, engine, "2026-10")
+        with _cluster(tmp_path) as (address, (scheduler, first, _)):
+            config = _on_cluster(center, address)
+            first.kill()  # mid-month, as a machine is lost
+            first.wait()
+            there = _selected(config, engine, "2026-10")
+            assert there.counts == here.counts
+            for name, members in here.members.items():
+                _same(there.members[name], members)
+            scheduler.kill()
+            scheduler.wait()
+            with pytest.raises(UserError) as refused:
+                _selected(config, engine, "2026-10")
+    finally:
+        engine.dispose()
+    assert refused.value.code in ("cluster_lost", "cluster_unreachable")
+    assert address in str(refused.value) and "Traceback" not in str(refused.value)
