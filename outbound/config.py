@@ -516,10 +516,13 @@ class Config:
     def var(self) -> Path:
         return self.workspace / "var"
 
+    @property
+    def storage_url(self) -> str:
+        return self._environ.get("ENGINE_STORAGE_URL") or self.settings.storage.url
+
     @cached_property
     def storage(self) -> Storage:
-        url = self._environ.get("ENGINE_STORAGE_URL") or self.settings.storage.url
-        return open_storage(url, self.workspace)
+        return open_storage(self.storage_url, self.workspace)
 
     @property
     def compute(self) -> ComputeSettings:

@@ -81,6 +81,9 @@ class App:
 
         config = load_config(self.workspace_dir)
         leftovers.sweep(config.var)  # what a killed command left half-written
+        store = config.storage.root if "://" not in config.storage_url else None
+        if store is not None and Path(store) != config.var.resolve():  # a folder of its own
+            leftovers.sweep(store)
         return config
 
     @cached_property

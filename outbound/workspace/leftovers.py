@@ -17,8 +17,9 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def sweep(var: Path) -> list[Path]:
-    """Remove the temporary files under VAR whose writer has died; the ones removed."""
+def sweep(folder: Path | str) -> list[Path]:
+    """Remove the temporary files under FOLDER whose writer has died; the ones removed."""
+    var = Path(folder)
     if not var.is_dir():
         return []
     removed = []
