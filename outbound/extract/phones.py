@@ -216,7 +216,8 @@ def phone_types(phones: pa.Array | pa.ChunkedArray) -> pa.Array:
     nsn = pc.fill_null(nsn, 0).to_numpy(zero_copy_only=False)
     mobile = _in_ranges(nsn, length, _mobile_ranges())
     missing = ~pc.is_valid(phones).to_numpy(zero_copy_only=False)
-    types = pa.array(np.where(mobile, "mobile", "fixed"), pa.string(), mask=missing)
+    kind = pa.array(np.where(mobile, 0, 1).astype(np.int8), mask=missing)
+    types = pa.array(["mobile", "fixed"]).take(kind)
     elsewhere = pc.and_(pc.invert(chinese), pc.is_valid(phones))
     if not pc.any(elsewhere).as_py():
         return types

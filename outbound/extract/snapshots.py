@@ -37,6 +37,9 @@ PARTITIONS = 32
 # Each row's place in the extract, kept in the partitions to give the month back in file order.
 ROW = "__row"
 ROW_GROUP = 128 * 1024
+# Plain LZ4 pages: written four times faster than with dictionaries and statistics (which no
+# read here uses: lines are looked up by partition), read as fast, a third larger.
+PARQUET = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -214,40 +217,42 @@ def write_snapshot(storage: Storage, key: str, chunks: Iterable[pa.Table]) -> in
     rows written."""
     snapshot = Snapshot(storage, key)
     written = 0
-    with ExitStack() as files:
+    # Arrow's kernels and Parquet's encoders let go of the GIL: the work is shared by the cores.
+    with ExitStack() as files, ThreadPoolExecutor(os.cpu_count()) as pool:
         streams = [
             files.enter_context(storage.writing(snapshot.part_key(n))) for n in range(PARTITIONS)
         ]
         writers: list[pq.ParquetWriter] = []
-        for chunk in map(typed, chunks):
+        for chunk in chunks:
+            with_types = pool.submit(typed, chunk)  # beside the hashing of the line ids
             parts = partition_of(chunk[LINE_ID])
             rows = np.arange(written, written + chunk.num_rows, dtype=np.int64)
-            numbered = chunk.append_column(ROW, pa.array(rows))
+            numbered = with_types.result().append_column(ROW, pa.array(rows))
             written += chunk.num_rows
             if not writers:
                 writers = [
-                    files.enter_context(
-                        pq.ParquetWriter(stream, numbered.schema, compression="snappy")
-                    )
+                    files.enter_context(pq.ParquetWriter(stream, numbered.schema, **PARQUET))
                     for stream in streams
                 ]
-            _write_chunk(writers, numbered, parts)
+            _write_chunk(pool, writers, numbered, parts)
         assert writers, "a snapshot is written from one chunk at least, which gives its schema"
     return written
 
 
-def _write_chunk(writers: list[pq.ParquetWriter], chunk: pa.Table, parts: np.ndarray) -> None:
+def _write_chunk(
+    pool: ThreadPoolExecutor, writers: list[pq.ParquetWriter], chunk: pa.Table, parts: np.ndarray
+) -> None:
     """Each of CHUNK's rows to the writer of its partition (PARTS), in file order."""
     order = np.argsort(parts, kind="stable")
     bounds = np.searchsorted(parts[order], np.arange(PARTITIONS + 1))
+    at = pa.array(order)
+    grouped = pa.table(list(pool.map(lambda column: column.take(at), chunk.columns)), chunk.schema)
 
     def write(part: int) -> None:
-        piece = chunk.take(pa.array(order[bounds[part] : bounds[part + 1]]))
+        piece = grouped.slice(bounds[part], bounds[part + 1] - bounds[part])
         writers[part].write_table(piece, row_group_size=ROW_GROUP)
 
-    # Arrow takes and encodes without the GIL: the partitions are written side by side.
-    with ThreadPoolExecutor(os.cpu_count()) as pool:
-        list(pool.map(write, range(PARTITIONS)))
+    list(pool.map(write, range(PARTITIONS)))
 
 
 def read_parts(
