@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from outbound.cli import FORMAT, MONTH, OUTPUT, App, cli, fail_on, progress, warn
 from outbound.cli.audit import FULL_PHONES, phones_shown
+
+if TYPE_CHECKING:
+    from outbound.config import Config
+    from outbound.errors import UserError
 
 
 @cli.command("import")
@@ -258,7 +263,43 @@ def check_command(app: App) -> None:
     ]
     loaded_months = snapshots.loaded_months(app.engine)
     click.echo(f"extracts: {len(loaded_months)} months loaded, {len(stale)} to read again")
-    fail_on(problems + campaign_problems + found + stale)
+    missing = _missing_snapshots(app, loaded_months)
+    click.echo(f"store: {config.storage_url}, {len(missing)} snapshots missing")
+    unreachable = _cluster_problems(config)
+    fail_on(problems + campaign_problems + found + stale + missing + unreachable)
+
+
+def _missing_snapshots(app: App, months: list[str]) -> list[UserError]:
+    from outbound.errors import UserError
+    from outbound.extract import snapshots
+
+    missing = []
+    for month in months:
+        try:
+            snapshots.locate(app.config, app.engine, month)
+        except UserError as error:
+            if error.code == "snapshot_missing":  # a stale one is said above
+                missing.append(error)
+    return missing
+
+
+def _cluster_problems(config: Config) -> list[UserError]:
+    """What keeps [compute] scheduler's cluster from evaluating segments, if one is named."""
+    from outbound.errors import UserError
+    from outbound.plan import cluster
+
+    address = config.compute.scheduler
+    if address == "local":
+        click.echo("compute: segments evaluated in each command's own process")
+        return []
+    try:
+        workers = cluster.workers(address)
+    except UserError as error:
+        return [error]
+    click.echo(f"compute: the cluster at {address}, {workers} workers")
+    if workers:
+        return []
+    return [UserError(f"[compute] scheduler = {address!r} answers but has no worker; start some")]
 
 
 @cli.group("sample", invoke_without_command=True)

@@ -122,6 +122,11 @@ def _partition(part: int, *, current: Snapshot, previous: Snapshot | None, ask: 
     return _Answer(answer, snapshots.typed(whole.filter(pc.is_in(whole[LINE_ID], chosen))))
 
 
+def workers(address: str) -> int:
+    """How many workers the cluster at ADDRESS has now."""
+    return len(_client(address).scheduler_info()["workers"])
+
+
 def _client(address: str) -> Client:
     """One client a process and scheduler, connected on first use."""
     with _lock:

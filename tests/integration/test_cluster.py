@@ -300,3 +300,25 @@ def test_a_worker_killed_leaves_the_other_to_answer_and_a_scheduler_gone_is_said
         engine.dispose()
     assert refused.value.code in ("cluster_lost", "cluster_unreachable")
     assert address in str(refused.value) and "Traceback" not in str(refused.value)
+
+
+def test_check_says_where_segments_are_evaluated_and_what_is_missing(
+    center: Center, scheduler: str
+) -> None:
+    out = center.ok("check")
+    assert "compute: segments evaluated in each command's own process" in out
+    assert "store: var, 0 snapshots missing" in out
+    config = _on_cluster(center, scheduler)
+    assert f"compute: the cluster at {scheduler}, 2 workers" in center.ok("check")
+    engine = open_database(config.database_url)
+    try:
+        entry = snapshots.current_import(engine, "2026-09")
+    finally:
+        engine.dispose()
+    assert entry is not None
+    (config.var / snapshots.Snapshot(config.storage, entry.snapshot_path).part_key(0)).unlink()
+    err = center.refused("check")
+    assert "the snapshot of 2026-09 is missing from the store" in err and "--replace" in err
+    _back_home(center)
+    _on_cluster(center, f"tcp://127.0.0.1:{_free_port()}")
+    assert 'set scheduler = "local"' in center.refused("check")
