@@ -147,41 +147,24 @@ def test_two_hosts_serve_the_same_people_and_lists_and_elect_one_scheduler(hosts
                     break
             assert time.monotonic() < deadline, "no host took the scheduler"
             time.sleep(0.5)
-        elected = int(re.search(r"process (\d+)", holder).group(1))  # type: ignore[union-attr]
-        assert elected in pids and all(
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code in (200, 503)
-            for port in ports
+        elected = re.search(r"process (\d+)", holder)
+        assert (
+            elected is not None
+            and int(elected.group(1)) in pids
+            and all(
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code
+                in (200, 503)
+                for port in ports
+            )
         )
 
         # A wave sending from host A: host B's sends nothing and names it.
         with locks.exclusive(config.var, engine, "send") as holder:
             assert holder is None
-            refused = subprocess.run(
-                [
-                    str(Path(sys.executable).parent / "engine"),
-                    "--workspace",
-                    str(second),
-                    "send",
-                    "--dry-run",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            refused = _engine(second, "send", "--dry-run")
         assert refused.returncode == 1, refused.stderr
         assert f"another wave is sending (process {os.getpid()}" in refused.stderr
-        sent = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "engine"),
-                "--workspace",
-                str(second),
-                "send",
-                "--dry-run",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        sent = _engine(second, "send", "--dry-run")
         assert sent.returncode == 0, sent.stderr
     finally:
         engine.dispose()
