@@ -32,6 +32,7 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
 
     from outbound.schedule import scheduler
     from outbound.web.app import create_app
+    from outbound.web.main import settled
 
     stop = threading.Event()
     if not no_scheduler:
@@ -40,9 +41,8 @@ def serve_command(app: App, host: str, port: int, no_scheduler: bool, workers: i
         ).start()
     try:
         if workers == 1:
-            uvicorn.run(
-                create_app(app.config, app.engine), host=host, port=port, proxy_headers=False
-            )
+            served = settled(create_app(app.config, app.engine))
+            uvicorn.run(served, host=host, port=port, proxy_headers=False)
         else:
             os.environ["ENGINE_WORKSPACE"] = str(app.workspace_dir)
             uvicorn.run(

@@ -13,22 +13,28 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from outbound.errors import UserError
-from outbound.orders import customers, desk, outcomes, undo, worklists
+from outbound.orders import desk, outcomes, undo, worklists
 from outbound.store.models import Agent
-from outbound.store.orders import ORDERS
+from outbound.store.orders import LIST_ITEMS, ORDERS
 from outbound.web import i18n, numbers
+from outbound.web.names import Names
 from outbound.web.refusals import said
 from outbound.web.site import (
     AgentViewer,
     ApiAgent,
+    Bearer,
     CheckedForm,
     RowId,
     Viewer,
     Web,
+    api_role,
     refusal,
+    role,
     team_of,
     web_of,
 )
@@ -38,7 +44,14 @@ router = APIRouter(dependencies=[numbers.AUDITED])
 api = APIRouter(prefix="/api", tags=["agent"], dependencies=[numbers.AUDITED])
 # How often an open page asks for the callbacks that have fallen due.
 REMINDER_SECONDS = 30
-_NAMES = customers.Names()
+_NAMES = Names()
+# The numbers on the latest day's lists.
+_LATEST_PHONES = (
+    sa.select(ORDERS.c.phone)
+    .distinct()
+    .join(LIST_ITEMS, LIST_ITEMS.c.order_id == ORDERS.c.id)
+    .where(LIST_ITEMS.c.day == sa.select(sa.func.max(LIST_ITEMS.c.day)).scalar_subquery())
+)
 
 
 class HistoryEntry(BaseModel):
@@ -133,9 +146,19 @@ class AgentProblem(BaseModel):
 
 # Pages
 
+# The list, its search and its reminders are what agents ask for all day: each checks the
+# session, reads the list and makes the page in one trip to the threadpool (a sync dependency
+# and a sync endpoint are a trip each, and each trip waits for the event loop's turn).
+_AGENT = role("agent")
+
 
 @router.get("/agent")
-def list_page(request: Request, viewer: AgentViewer, agent: str | None = None) -> HTMLResponse:
+async def list_page(request: Request, agent: str | None = None) -> HTMLResponse:
+    return await run_in_threadpool(_list_page, request, agent)
+
+
+def _list_page(request: Request, agent: str | None) -> HTMLResponse:
+    viewer = _AGENT(request)
     web = web_of(request)
     chosen = _page_agent(viewer, agent)
     if chosen is None:
@@ -144,7 +167,12 @@ def list_page(request: Request, viewer: AgentViewer, agent: str | None = None) -
 
 
 @router.get("/agent/lines")
-def lines_fragment(request: Request, viewer: AgentViewer, agent: str | None = None) -> Response:
+async def lines_fragment(request: Request, agent: str | None = None) -> Response:
+    return await run_in_threadpool(_lines_fragment, request, agent)
+
+
+def _lines_fragment(request: Request, agent: str | None) -> Response:
+    viewer = _AGENT(request)
     web = web_of(request)
     chosen = _page_agent(viewer, agent)
     if chosen is None:
@@ -153,9 +181,12 @@ def lines_fragment(request: Request, viewer: AgentViewer, agent: str | None = No
 
 
 @router.get("/agent/reminders")
-def reminders_fragment(
-    request: Request, viewer: AgentViewer, agent: str | None = None
-) -> HTMLResponse:
+async def reminders_fragment(request: Request, agent: str | None = None) -> HTMLResponse:
+    return await run_in_threadpool(_reminders_fragment, request, agent)
+
+
+def _reminders_fragment(request: Request, agent: str | None) -> HTMLResponse:
+    viewer = _AGENT(request)
     web = web_of(request)
     chosen = _page_agent(viewer, agent)
     if chosen is None:
@@ -163,8 +194,8 @@ def reminders_fragment(
     now = web.clock()
     with web.engine.connect() as connection:
         rows = worklists.todays_calls(connection, web.campaigns(), chosen, web.now().date(), now)
-    due = desk.due_callbacks(rows, now)
-    names = _NAMES.of(web.config, web.engine, due)
+        due = desk.due_callbacks(rows, now)
+        names = _NAMES.of(web.config, connection, due)
     context = {
         "reminders": _reminders(_Reading.of(request, viewer, web.campaigns()), rows, names, now),
         "agent_query": _agent_query(viewer, chosen),
@@ -271,6 +302,23 @@ def undo_form(request: Request, viewer: AgentViewer, form: CheckedForm, item: Ro
     return web.page(request, "agent/undone.html", context, headers=headers)
 
 
+def warm(web: Web) -> None:
+    """What the first pages of agents would read at once, read before they ask: the customers'
+    names and numbers (as dialled) on the latest lists, and the pages' templates (engine serve,
+    as it starts)."""
+    with web.engine.connect() as connection:
+        _NAMES.warm(web.config, connection)
+        phones = connection.execute(_LATEST_PHONES).scalars().all()
+    for phone in phones:
+        numbers.dialable(phone, web.config.extract.country)
+    for template in ["base.html", *web.templates.list_templates(filter_func=_agents)]:
+        web.templates.get_template(template)
+
+
+def _agents(template: str) -> bool:
+    return template.startswith("agent/")
+
+
 def _page_agent(viewer: Viewer, asked: str | None) -> str | None:
     """Whose list the page shows: an agent's own (asking for another's finds nothing), or the
     one an admin asks for."""
@@ -351,7 +399,7 @@ def _card(
         row = worklists.order_row(connection, item)
         assert row is not None, "checked by _acting_agent"
         history = worklists.line_history(connection, [row["line_id"]]).get(row["line_id"], [])
-        names = _NAMES.of(web.config, web.engine, [row])
+        names = _NAMES.of(web.config, connection, [row])
         after = {}
         if progress_of:
             after = {
@@ -381,7 +429,7 @@ def _desk(request: Request, web: Web, viewer: Viewer, agent: str) -> dict[str, A
         rows = [*to_call, *worklists.finished_today(connection, agent, day)]
         done = _done(request, connection, viewer, agent)
         progress = _progress(web, connection, agent)
-    names = _NAMES.of(web.config, web.engine, rows)
+        names = _NAMES.of(web.config, connection, rows)
     reading = _Reading.of(request, viewer, campaigns)
     picked = desk.pick(rows, query, now, names, reading.sight.country)
     return {
@@ -428,7 +476,7 @@ def _next(
         history = worklists.line_history(connection, [row["line_id"]]) if row else {}
         progress = _progress(web, connection, agent)
         recorded = worklists.order_row(connection, just[0]) if just else None
-    names = _NAMES.of(web.config, web.engine, [*rows, *([recorded] if recorded else [])])
+        names = _NAMES.of(web.config, connection, [*rows, *([recorded] if recorded else [])])
     waiting = [r["callback_at"] or r["next_attempt_at"] for r in rows if r is not row]
     context = {
         "item": row and _item(reading, row, history.get(row["line_id"], []), names),
@@ -479,7 +527,7 @@ def _done(
     web = web_of(request)
     now = web.clock()
     rows = worklists.done_today(connection, agent, web.now().date(), web.config.tz)
-    names = _NAMES.of(web.config, web.engine, rows)
+    names = _NAMES.of(web.config, connection, rows)
     reading = _Reading.of(request, viewer, web.campaigns())
     return [
         row
@@ -511,12 +559,26 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+_API_AGENT = api_role("agent", "supervisor")
+
+
 @api.get("/agents/{agent_id}/list", responses=_REFUSALS)
-def list_api(
-    request: Request, viewer: ApiAgent, agent_id: str, date: dt.date | None = None
+async def list_api(
+    request: Request, credentials: Bearer, agent_id: str, date: dt.date | None = None
 ) -> AgentList:
     """AGENT_ID's list for DATE (today by default) in the order to call, with scripts and each
     line's history. An agent sees its own list, a supervisor their team's."""
+    # The token's check, the list and its answer in one trip to the threadpool, as the pages'.
+    return await run_in_threadpool(_list_api, request, credentials, agent_id, date)
+
+
+def _list_api(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    agent_id: str,
+    date: dt.date | None,
+) -> AgentList:
+    viewer = _API_AGENT(request, credentials)
     web = web_of(request)
     with web.engine.connect() as connection:
         if not _may_see(connection, viewer, agent_id):
@@ -667,7 +729,7 @@ def _listing(
     history = worklists.line_history(connection, {row["line_id"] for row in rows})
     progress = worklists.agent_progress(connection, campaigns, agent, day, web.config.tz)
     reading = _Reading.of(request, viewer, campaigns)
-    names = _NAMES.of(web.config, web.engine, rows)
+    names = _NAMES.of(web.config, connection, rows)
     return AgentList(
         agent=agent,
         date=day,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
@@ -18,7 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from outbound.config import Config
 from outbound.schedule import health
@@ -77,17 +78,7 @@ def create_app(
     for router in (auth.router, webhooks.router):
         app.include_router(router, include_in_schema=False)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
-        """Headers every answer carries: no framing (the one-click reassign and urge cannot be
-        clicked through another site), no type sniffing, no referrer to other sites; pages,
-        which hold customers' data, are never cached."""
-        response: Response = await call_next(request)
-        for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> Response:
@@ -150,6 +141,34 @@ def create_app(
         return app.state.web.page(request, "error.html", {**context, "field": field}, 400)
 
     return app
+
+
+class SecurityHeaders:
+    """Headers every answer carries: no framing (the one-click reassign and urge cannot be
+    clicked through another site), no type sniffing, no referrer to other sites; pages, which
+    hold customers' data, are never cached. A plain ASGI middleware: it only adds headers to the
+    answer's start, where one of BaseHTTPMiddleware (@app.middleware) runs every request in a
+    task of its own and streams the answer through a queue."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cached = scope["path"].startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header, value in SECURITY_HEADERS.items():
+                    headers.setdefault(header, value)
+                if not cached:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _wants_page(request: Request) -> bool:

@@ -15,11 +15,12 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from outbound.errors import UserError
-from outbound.orders import customers, supervision
+from outbound.orders import supervision
 from outbound.results import activity, charts, quality
 from outbound.results.period import Period
 from outbound.staff import agents
 from outbound.web import i18n, numbers
+from outbound.web.names import Names
 from outbound.web.refusals import said
 from outbound.web.site import (
     ApiSupervisor,
@@ -35,7 +36,7 @@ from outbound.web.site import (
 
 router = APIRouter(dependencies=[numbers.AUDITED])
 api = APIRouter(prefix="/api", tags=["supervisor"])
-_NAMES = customers.Names()
+_NAMES = Names()
 STALE = "Changed since the page was shown (now {state}, {holder}); not moved."
 
 
@@ -145,7 +146,7 @@ def _deadlines(request: Request, viewer: Viewer, only: int | None = None) -> dic
         )
         roster = supervision.team_roster(connection, web.now().date(), team)
         sent = supervision.urges(connection, [int(i) for i in rows["id"]])
-    names = _NAMES.of(web.config, web.engine, rows[["month", "line_id"]].to_dict("records"))
+        names = _NAMES.of(web.config, connection, rows[["month", "line_id"]].to_dict("records"))
     rows["customer"] = rows["line_id"].map(names)
     seen = numbers.sight(request, viewer)
     shown = zip(rows["id"], rows["phone"], strict=True)
